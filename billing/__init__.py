@@ -1,0 +1,72 @@
+"""Contribution auto-debit billing for BPJS Ketenagakerjaan BPU workers."""
+
+from typing import Any
+
+from flask import request
+from flask_openapi3 import Info, OpenAPI
+
+from billing import db, errors, health, observability
+from billing.settings import Settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> OpenAPI:
+    """The app factory: nothing connects to a database until a request needs it."""
+    settings = settings or Settings()
+    app = OpenAPI(
+        __name__,
+        info=Info(
+            title="BPU auto-debit billing",
+            version="1",
+            description="Iuran BPJS Ketenagakerjaan peserta BPU dengan autodebet / "
+            "BPJS Ketenagakerjaan BPU contributions by auto-debit",
+        ),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        doc_prefix="/docs",
+        doc_url="/openapi.json",
+        validation_error_status=422,
+        validation_error_callback=errors.validation_problem,
+    )
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)
+    app.extensions["billing.settings"] = settings
+    app.extensions["billing.engine"] = db.make_engine(settings.database_url)
+    observability.configure_logging(settings.log_level, settings.log_json)
+    observability.init_app(app)
+    errors.register_error_handlers(app)
+    health.init_app(app)
+    _register_api(app)
+    app.teardown_appcontext(db.close_session)
+
+    from billing.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_api(app: OpenAPI) -> None:
+    from billing.auth.guard import check_request
+    from billing.participants.api import bp as participants
+    from billing.regions.api import bp as regions
+    from billing.requests import check_body
+
+    for bp in (participants, regions):
+        app.register_api(bp)
+
+    @app.before_request
+    def _api_guards() -> Any:
+        if request.path.startswith(API_PREFIX + "/"):
+            check_request()
+            check_body()
+        return None
+
+    # The raw document at /openapi.json; the interactive docs (assets served locally) at /docs.
+    @app.get("/openapi.json")
+    def _openapi():  # type: ignore[no-untyped-def]
+        return app.api_doc
+
+    @app.get("/docs")
+    def _docs():  # type: ignore[no-untyped-def]
+        from flask import redirect
+
+        return redirect("/docs/swagger")

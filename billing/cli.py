@@ -1,0 +1,74 @@
+"""The ``billing`` command (also ``flask --app billing …``)."""
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from billing import settings as settings_mod
+from billing.auth.models import Role
+
+
+def register_commands(app: Flask) -> None:
+    from billing.regions.cli import regions
+
+    for group in (db_group, users, regions, serve):
+        app.cli.add_command(group)
+
+
+@click.group("db", help="Skema basis data / Database schema")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Terapkan migrasi Alembic sampai head / Apply migrations up to head")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    from billing.migrations import upgrade
+
+    upgrade(settings_mod.current().database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@click.group(help="Pengguna API / API users")
+def users() -> None:
+    pass
+
+
+@users.command("create", help="Buat token API (ditampilkan sekali) / Create an API token (shown once)")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--participant", "participant_id", type=int, default=None, help="Wajib untuk role worker")
+@click.option("--name", default=None)
+@with_appcontext
+def users_create(role: str, participant_id: int | None, name: str | None) -> None:
+    from billing import db
+    from billing.auth.service import create_user
+    from billing.errors import BillingError
+
+    try:
+        user, token = create_user(db.session(), role=Role(role), name=name or role, participant_id=participant_id)
+    except BillingError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"user {user.id} ({user.role}) token (disimpan sekali / shown once):")
+    click.echo(token)
+
+
+@click.command(help="Jalankan server HTTP / Run the HTTP server")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    from billing.server import run
+
+    run(host, port, workers)
+
+
+def _create_app() -> Flask:
+    from billing import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """Autodebet iuran BPJS Ketenagakerjaan BPU / BPU contribution auto-debit."""

@@ -1,0 +1,129 @@
+"""One error base class, one handler: every error is RFC 9457 ``application/problem+json``."""
+
+from typing import Any
+
+from flask import Flask, Response, json, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://bpu-autodebit.example/problems/"
+
+
+class BillingError(Exception):
+    """A business or input error with a stable ``code``; ``detail`` is Indonesian first, then English."""
+
+    status = 400
+    code = "bad_request"
+    title = "Permintaan tidak valid / Bad request"
+
+    def __init__(self, detail: str, *, code: str | None = None, errors: list[dict[str, Any]] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.errors = errors
+
+
+class InvalidInput(BillingError):
+    status = 422
+    code = "invalid_input"
+    title = "Data tidak valid / Invalid input"
+
+
+class Unauthenticated(BillingError):
+    status = 401
+    code = "unauthenticated"
+    title = "Perlu autentikasi / Authentication required"
+
+
+class Forbidden(BillingError):
+    status = 403
+    code = "forbidden"
+    title = "Akses ditolak / Forbidden"
+
+
+class NotFound(BillingError):
+    status = 404
+    code = "not_found"
+    title = "Tidak ditemukan / Not found"
+
+
+class Conflict(BillingError):
+    status = 409
+    code = "conflict"
+    title = "Bertentangan dengan keadaan saat ini / Conflict with the current state"
+
+
+def problem(status: int, code: str, title: str, detail: str, errors: list[dict[str, Any]] | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.path,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    resp = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    if status == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="billing"'
+    return resp
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    """Pydantic errors as ``{field, message, type}``, field paths dotted (``programs.1``)."""
+    out = []
+    for err in exc.errors(include_url=False, include_context=False, include_input=False):
+        loc = [str(p) for p in err["loc"] if p != "__root__"]
+        out.append({"field": ".".join(loc) or None, "message": err["msg"], "type": err["type"]})
+    return out
+
+
+def validation_problem(exc: ValidationError) -> Response:
+    return problem(
+        422,
+        "invalid_input",
+        InvalidInput.title,
+        "Beberapa kolom tidak valid; lihat 'errors'. / Some fields are invalid; see 'errors'.",
+        field_errors(exc),
+    )
+
+
+_HTTP_CODES = {
+    400: ("bad_request", "Permintaan tidak valid / Bad request"),
+    404: ("not_found", NotFound.title),
+    405: ("method_not_allowed", "Metode tidak diizinkan / Method not allowed"),
+    413: ("payload_too_large", "Data terlalu besar / Payload too large"),
+    415: ("unsupported_media_type", "Jenis konten tidak didukung / Unsupported media type"),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(BillingError)
+    def _billing_error(exc: BillingError) -> Response:
+        return problem(exc.status, exc.code, exc.title, exc.detail, exc.errors)
+
+    @app.errorhandler(ValidationError)
+    def _validation_error(exc: ValidationError) -> Response:
+        return validation_problem(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        # flask-openapi3 aborts with a ready-made response (our validation problem): pass it through.
+        if exc.response is not None:
+            return exc.response
+        status = exc.code or 500
+        code, title = _HTTP_CODES.get(status, ("http_error", exc.name))
+        return problem(status, code, title, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        app.logger.exception("unhandled error")
+        return problem(
+            500,
+            "internal_error",
+            "Kesalahan internal / Internal error",
+            "Terjadi kesalahan pada server; tidak ada data yang diubah. / The server failed; nothing was changed.",
+        )

@@ -1,0 +1,107 @@
+"""JSON logs with a request id (NIK and phone numbers masked), Prometheus metrics."""
+
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+import structlog
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+# 16-digit NIKs (also inside longer text) and Indonesian phone numbers in any common spelling.
+_NIK = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
+_PHONE = re.compile(r"(?<![\d+])(\+62|62|0)(8\d{1,2})[\d\- ]{5,11}(\d{2})(?!\d)")
+
+
+def redact(text: str) -> str:
+    text = _NIK.sub(r"\1********\2", text)
+    return _PHONE.sub(r"\1\2******\3", text)
+
+
+def _redact_processor(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = redact(value)
+        elif value is not None and not isinstance(value, int | float | bool):
+            event[key] = redact(str(value))
+    return event
+
+
+def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
+    renderer: Any = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, _redact_processor, renderer],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # werkzeug repeats every request line; our own access log carries the request id.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+log = structlog.get_logger("billing.http")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "billing_http_requests_total",
+            "HTTP requests by endpoint and status",
+            ["method", "endpoint", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "billing_http_request_seconds", "HTTP request latency", ["endpoint"], registry=self.registry
+        )
+
+
+def init_app(app: Flask) -> None:
+    metrics = Metrics()
+    app.extensions["billing.metrics"] = metrics
+
+    @app.before_request
+    def _start() -> None:
+        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        g.started = time.perf_counter()
+        structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+    @app.after_request
+    def _finish(resp: Response) -> Response:
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        endpoint = request.endpoint or "unmatched"
+        metrics.requests.labels(request.method, endpoint, str(resp.status_code)).inc()
+        metrics.latency.labels(endpoint).observe(elapsed)
+        resp.headers["X-Request-ID"] = g.get("request_id", "")
+        log.info(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=resp.status_code,
+            ms=round(elapsed * 1000, 1),
+            user=getattr(g.get("user"), "id", None),
+        )
+        structlog.contextvars.clear_contextvars()
+        return resp
+
+    @app.get("/metrics")
+    def _metrics() -> Response:
+        return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,52 @@
+from flask_openapi3 import APIBlueprint, Tag
+
+from billing import db
+from billing.auth.guard import STAFF, current_user, roles, visible_participant
+from billing.auth.models import Role
+from billing.participants import service
+from billing.participants.schemas import (
+    ParticipantCreate,
+    ParticipantOut,
+    ParticipantPage,
+    ParticipantPath,
+    ParticipantQuery,
+)
+from billing.settings import today
+
+tag = Tag(name="participants", description="Peserta BPU / BPU participants")
+bp = APIBlueprint("participants", __name__, url_prefix="/api/v1/participants", abp_tags=[tag])
+
+
+@bp.post("", responses={201: ParticipantOut})
+@roles(Role.admin, Role.finance)
+def enrol(body: ParticipantCreate):  # type: ignore[no-untyped-def]
+    """Daftarkan peserta / Enrol a participant"""
+    participant = service.enrol(db.session(), body, today())
+    return ParticipantOut.model_validate(participant).model_dump(mode="json"), 201
+
+
+@bp.get("/<int:participant_id>", responses={200: ParticipantOut})
+@roles(*STAFF, Role.worker)
+def get_participant(path: ParticipantPath):  # type: ignore[no-untyped-def]
+    """Lihat peserta / Get a participant"""
+    visible_participant(path.participant_id)
+    return ParticipantOut.model_validate(service.get(db.session(), path.participant_id)).model_dump(mode="json")
+
+
+@bp.get("", responses={200: ParticipantPage})
+@roles(*STAFF, Role.worker)
+def list_participants(query: ParticipantQuery):  # type: ignore[no-untyped-def]
+    """Daftar peserta / List participants"""
+    user = current_user()
+    if user.role is Role.worker:
+        # A worker's list holds only their own record.
+        rows = [service.get(db.session(), user.participant_id)] if user.participant_id else []
+        total = len(rows)
+    else:
+        rows, total = service.search(db.session(), query)
+    return ParticipantPage(
+        items=[ParticipantOut.model_validate(r) for r in rows],
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
+    ).model_dump(mode="json")

@@ -1,0 +1,70 @@
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint
+from sqlmodel import Field, SQLModel
+
+from billing.columns import created_at, enum_field
+
+
+class Ecosystem(StrEnum):
+    desa = "desa"
+    pasar = "pasar"
+    ecommerce_umkm = "ecommerce_umkm"
+    rentan = "rentan"
+
+
+class SectorCategory(StrEnum):
+    """Tariff discounts depend on the category (``transport`` has its own PP 50/2025 window)."""
+
+    transport = "transport"
+    perdagangan = "perdagangan"
+    pertanian = "pertanian"
+    perikanan = "perikanan"
+    konstruksi = "konstruksi"
+    pariwisata = "pariwisata"
+    pemerintahan_desa = "pemerintahan_desa"
+    jasa = "jasa"
+    lainnya = "lainnya"
+
+
+class CoverageStatus(StrEnum):
+    """The participant's coverage state; contributions and debit attempts keep their own states."""
+
+    registered = "registered"  # enrolled, first month not yet paid
+    active = "active"
+    in_arrears = "in_arrears"
+    ended = "ended"
+    cancelled = "cancelled"
+
+
+class EnrolmentSource(StrEnum):
+    web = "web"
+    agent = "agent"
+    api = "api"
+
+
+class Participant(SQLModel, table=True):
+    __tablename__ = "participant"
+    __table_args__ = (CheckConstraint("declared_income > 0", name="ck_participant_income_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    nik: str = Field(max_length=16, unique=True)
+    full_name: str = Field(max_length=120)
+    phone: str = Field(max_length=16)
+    gender: str = Field(max_length=1)
+    birth_date: date
+    region_code: str = Field(foreign_key="region.code", index=True, max_length=5)
+    ecosystem: Ecosystem = enum_field(Ecosystem, index=True)
+    sector: str = Field(max_length=80)
+    sector_category: SectorCategory = enum_field(SectorCategory)
+    declared_income: int = Field(sa_type=BigInteger)
+    jht: bool = False
+    status: CoverageStatus = enum_field(CoverageStatus, default=CoverageStatus.registered, index=True)
+    enrolment_source: EnrolmentSource = enum_field(EnrolmentSource, default=EnrolmentSource.api)
+    enrolled_on: date
+    created_at: datetime = created_at()
+
+    @property
+    def programs(self) -> list[str]:
+        return ["JKK", "JKM", "JHT"] if self.jht else ["JKK", "JKM"]

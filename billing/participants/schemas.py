@@ -1,0 +1,96 @@
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from billing.pagination import Page, PageQuery
+from billing.participants.identity import check_nik, normalise_phone
+from billing.participants.models import CoverageStatus, Ecosystem, EnrolmentSource, SectorCategory
+from billing.regions.reference import is_regency
+
+Program = Literal["JKK", "JKM", "JHT"]
+
+
+def _regency(code: str) -> str:
+    if not is_regency(code):
+        raise ValueError(
+            "kode kabupaten/kota Kemendagri tidak dikenal (contoh: 19.71) / "
+            "unknown Kemendagri regency/city code (e.g. 19.71)"
+        )
+    return code
+
+
+RegencyCode = Annotated[str, Field(pattern=r"^\d{2}\.\d{2}$", examples=["19.71"]), AfterValidator(_regency)]
+
+
+def programs_to_jht(programs: list[str]) -> bool:
+    chosen = set(programs)
+    if len(chosen) != len(programs) or chosen not in ({"JKK", "JKM"}, {"JKK", "JKM", "JHT"}):
+        raise ValueError('pilih ["JKK","JKM"] atau ["JKK","JKM","JHT"] / choose ["JKK","JKM"] or ["JKK","JKM","JHT"]')
+    return "JHT" in chosen
+
+
+class ParticipantCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    nik: str = Field(examples=["1971015508950001"], description="NIK, 16 digit / 16-digit national ID")
+    full_name: str = Field(min_length=2, max_length=120)
+    phone: str = Field(examples=["081234567890"])
+    region_code: RegencyCode
+    ecosystem: Ecosystem
+    sector: str = Field(min_length=2, max_length=80, examples=["pedagang pasar"])
+    sector_category: SectorCategory
+    declared_income: int = Field(gt=0, le=1_000_000_000, description="Rupiah per bulan / Rupiah per month")
+    programs: list[Program] = Field(examples=[["JKK", "JKM"]])
+    enrolment_source: EnrolmentSource = EnrolmentSource.api
+
+    @field_validator("nik")
+    @classmethod
+    def _nik(cls, v: str) -> str:
+        return check_nik(v).value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str) -> str:
+        return normalise_phone(v)
+
+    @field_validator("programs")
+    @classmethod
+    def _programs(cls, v: list[str]) -> list[str]:
+        programs_to_jht(v)
+        return v
+
+
+class ParticipantOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    nik: str
+    full_name: str
+    phone: str
+    gender: str
+    birth_date: date
+    region_code: str
+    ecosystem: Ecosystem
+    sector: str
+    sector_category: SectorCategory
+    declared_income: int
+    programs: list[Program]
+    status: CoverageStatus
+    enrolment_source: EnrolmentSource
+    enrolled_on: date
+    created_at: datetime
+
+
+class ParticipantQuery(PageQuery):
+    region_code: str | None = Field(default=None, description="Kabupaten/kota atau provinsi / Regency or province")
+    ecosystem: Ecosystem | None = None
+    status: CoverageStatus | None = None
+
+
+class ParticipantPath(BaseModel):
+    participant_id: int = Field(ge=1)
+
+
+class ParticipantPage(Page[ParticipantOut]):
+    pass

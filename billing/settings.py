@@ -1,0 +1,40 @@
+"""One typed settings object, read from ``BILLING_*`` environment variables."""
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSTANCE_DIR = Path.cwd() / "instance"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'billing.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BILLING_", extra="ignore")
+
+    database_url: str = Field(default_factory=_default_database_url)
+    gateway: str = "simulator"
+    secret_key: str = "dev-only-change-me"
+    timezone: str = "Asia/Jakarta"
+    # The largest request body the API accepts; larger ones get 413.
+    max_body_bytes: int = 256 * 1024
+    log_level: str = "INFO"
+    log_json: bool = True
+    page_size_max: int = 200
+
+
+def current() -> Settings:
+    """The running app's settings."""
+    from flask import current_app
+
+    return current_app.extensions["billing.settings"]
+
+
+def today() -> date:
+    from billing.timeutil import today_local
+
+    return today_local(current().timezone)
