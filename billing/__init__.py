@@ -46,11 +46,15 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
 
 def _register_api(app: OpenAPI) -> None:
     from billing.auth.guard import check_request
+    from billing.contributions.api import bp as contributions
+    from billing.mandates.api import bp as mandates
     from billing.participants.api import bp as participants
     from billing.regions.api import bp as regions
     from billing.requests import check_body
+    from billing.sponsors.api import bp as sponsors
+    from billing.tariffs.api import bp as tariffs
 
-    for bp in (participants, regions):
+    for bp in (participants, regions, tariffs, sponsors, mandates, contributions):
         app.register_api(bp)
 
     @app.before_request

@@ -1,12 +1,15 @@
-"""Every table, imported once so that ``SQLModel.metadata`` is complete (Alembic, tests)."""
+"""Every table, imported once so that ``SQLModel.metadata`` is complete (Alembic, tests).
+A new domain package adds its ``models`` module here."""
 
 from sqlmodel import SQLModel
 
-from billing.auth.models import ApiUser
-from billing.coverage.models import CoverageEvent
-from billing.participants.models import Participant
-from billing.regions.models import Region, RegionWorkforce
+import billing.auth.models
+import billing.contributions.models
+import billing.coverage.models
+import billing.mandates.models
+import billing.participants.models
+import billing.regions.models
+import billing.sponsors.models
+import billing.tariffs.models  # noqa: F401
 
 metadata = SQLModel.metadata
-
-__all__ = ["ApiUser", "CoverageEvent", "Participant", "Region", "RegionWorkforce", "metadata"]
