@@ -9,9 +9,11 @@ from billing.auth.models import Role
 
 
 def register_commands(app: Flask) -> None:
+    from billing.contributions.cli import contributions
+    from billing.demo.cli import demo
     from billing.regions.cli import regions
 
-    for group in (db_group, users, regions, serve):
+    for group in (db_group, users, regions, contributions, demo, serve):
         app.cli.add_command(group)
 
 
@@ -49,7 +51,7 @@ def users_create(role: str, participant_id: int | None, name: str | None) -> Non
         user, token = create_user(db.session(), role=Role(role), name=name or role, participant_id=participant_id)
     except BillingError as exc:
         raise click.ClickException(exc.detail) from exc
-    click.echo(f"user {user.id} ({user.role}) token (disimpan sekali / shown once):")
+    click.echo(f"user {user.id} ({user.role}) token (hanya ditampilkan sekali / shown only once):")
     click.echo(token)
 
 

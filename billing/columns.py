@@ -1,9 +1,10 @@
 """Column helpers shared by the domain tables."""
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String
+from pydantic import Field as PydanticField
+from sqlalchemy import BigInteger, DateTime, Integer, String, TypeDecorator
 from sqlmodel import Field
 
 from billing.timeutil import utcnow
@@ -22,6 +23,16 @@ def created_at() -> Any:
     return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
 
 
+# The largest INTEGER (PostgreSQL int4) value: bound ids of plain-int tables in paths and queries with
+# ``Field(ge=1, le=INT_MAX)`` so a bigger number is a 422, not a database error.
+INT_MAX = 2**31 - 1
+# The largest BIGINT (and SQLite INTEGER) value.
+BIGINT_MAX = 2**63 - 1
+
+# Ids in request models: out of range is a 422, never a database error.
+RowId = Annotated[int, PydanticField(ge=1, le=INT_MAX)]
+BigRowId = Annotated[int, PydanticField(ge=1, le=BIGINT_MAX)]
+
 # SQLite autoincrements only an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 BIG_ID = BigInteger().with_variant(Integer, "sqlite")
 
@@ -30,6 +41,23 @@ def big_pk() -> Any:
     return Field(default=None, primary_key=True, sa_type=BIG_ID)
 
 
+class StrEnumType(TypeDecorator[StrEnum]):
+    """VARCHAR in the database, the StrEnum member in Python: loaded rows compare with ``is`` like new ones."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__(length=max(len(m.value) for m in enum))
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
 def enum_field(enum: type[StrEnum], **kw: Any) -> Any:
     """A StrEnum stored as VARCHAR: native PostgreSQL enums make adding a value a migration chore."""
-    return Field(sa_type=String(max(len(m.value) for m in enum)), **kw)
+    return Field(sa_type=StrEnumType(enum), **kw)

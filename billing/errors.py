@@ -92,11 +92,27 @@ def validation_problem(exc: ValidationError) -> Response:
 
 
 _HTTP_CODES = {
-    400: ("bad_request", "Permintaan tidak valid / Bad request"),
-    404: ("not_found", NotFound.title),
-    405: ("method_not_allowed", "Metode tidak diizinkan / Method not allowed"),
-    413: ("payload_too_large", "Data terlalu besar / Payload too large"),
-    415: ("unsupported_media_type", "Jenis konten tidak didukung / Unsupported media type"),
+    400: (
+        "bad_request",
+        "Permintaan tidak valid / Bad request",
+        "Permintaan tidak dapat diproses. / The request is invalid.",
+    ),
+    404: ("not_found", NotFound.title, "Alamat ini tidak ada. / There is nothing at this URL."),
+    405: (
+        "method_not_allowed",
+        "Metode tidak diizinkan / Method not allowed",
+        "Metode ini tidak berlaku untuk alamat ini; lihat header Allow. / This method is not allowed here; see Allow.",
+    ),
+    413: (
+        "payload_too_large",
+        "Data terlalu besar / Payload too large",
+        "Badan permintaan melebihi batas ukuran. / The request body is over the size limit.",
+    ),
+    415: (
+        "unsupported_media_type",
+        "Jenis konten tidak didukung / Unsupported media type",
+        "Kirim badan permintaan sebagai application/json. / Send the body as application/json.",
+    ),
 }
 
 
@@ -115,8 +131,16 @@ def register_error_handlers(app: Flask) -> None:
         if exc.response is not None:
             return exc.response
         status = exc.code or 500
-        code, title = _HTTP_CODES.get(status, ("http_error", exc.name))
-        return problem(status, code, title, exc.description or exc.name)
+        code, title, detail = _HTTP_CODES.get(status, ("http_error", exc.name, exc.name))
+        # werkzeug's stock descriptions are English only; a description given to abort() is kept.
+        if exc.description and exc.description != type(exc).description:
+            detail = exc.description
+        resp = problem(status, code, title, detail)
+        # Keep the exception's own headers (``Allow`` on a 405 is required by RFC 9110).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -2,19 +2,21 @@
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask, jsonify
+from flask import jsonify
+from flask_openapi3 import OpenAPI
 from sqlalchemy import text
 
 from billing import db
 from billing.migrations import alembic_config
 
 
-def init_app(app: Flask) -> None:
-    @app.get("/healthz")
+def init_app(app: OpenAPI) -> None:
+    # Operations endpoints stay out of the API document: they need no token.
+    @app.get("/healthz", doc_ui=False)
     def healthz():  # type: ignore[no-untyped-def]
         return jsonify(status="ok")
 
-    @app.get("/readyz")
+    @app.get("/readyz", doc_ui=False)
     def readyz():  # type: ignore[no-untyped-def]
         try:
             with db.engine().connect() as conn:

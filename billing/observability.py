@@ -8,25 +8,39 @@ import uuid
 from typing import Any
 
 import structlog
-from flask import Flask, Response, g, request
+from flask import Response, g, request
+from flask_openapi3 import OpenAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
-# 16-digit NIKs (also inside longer text) and Indonesian phone numbers in any common spelling.
+# 16-digit NIKs (also inside longer text) and Indonesian mobile numbers in any common spelling:
+# 0812…, 62812…, +62 812-3456-7890, (0812) 3456 7890, 0812.3456.7890.
 _NIK = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
-_PHONE = re.compile(r"(?<![\d+])(\+62|62|0)(8\d{1,2})[\d\- ]{5,11}(\d{2})(?!\d)")
+_PHONE = re.compile(r"(?<![\d+])(\+62|62|\(?0)[\s.\-]?\(?(8\d(?:[\s.\-)]{0,2}\d){7,10})(?!\d)")
+# A caller's X-Request-ID is kept only if it is short and plain: it goes into every log line.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+
+
+def _mask_phone(m: re.Match[str]) -> str:
+    national = re.sub(r"\D", "", m.group(2))
+    return f"{m.group(1).lstrip('(')}{national[:3]}******{national[-2:]}"
 
 
 def redact(text: str) -> str:
     text = _NIK.sub(r"\1********\2", text)
-    return _PHONE.sub(r"\1\2******\3", text)
+    return _PHONE.sub(_mask_phone, text)
 
 
 def _redact_processor(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
     for key, value in event.items():
-        if isinstance(value, str):
-            event[key] = redact(value)
-        elif value is not None and not isinstance(value, int | float | bool):
-            event[key] = redact(str(value))
+        if value is None or isinstance(value, bool | float):
+            continue
+        if isinstance(value, int):
+            # A NIK or phone number logged as a number is still personal data.
+            masked = redact(str(value))
+            if masked != str(value):
+                event[key] = masked
+        else:
+            event[key] = redact(value if isinstance(value, str) else str(value))
     return event
 
 
@@ -74,13 +88,14 @@ class Metrics:
         )
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: OpenAPI) -> None:
     metrics = Metrics()
     app.extensions["billing.metrics"] = metrics
 
     @app.before_request
     def _start() -> None:
-        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         g.started = time.perf_counter()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
 
@@ -102,6 +117,6 @@ def init_app(app: Flask) -> None:
         structlog.contextvars.clear_contextvars()
         return resp
 
-    @app.get("/metrics")
+    @app.get("/metrics", doc_ui=False)
     def _metrics() -> Response:
         return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)

@@ -10,7 +10,8 @@ T = TypeVar("T")
 
 
 class PageQuery(BaseModel):
-    page: int = Field(default=1, ge=1, description="Halaman, mulai 1 / Page, from 1")
+    # Bounded so that the OFFSET fits a BIGINT: a huge page number is a 422, not a database error.
+    page: int = Field(default=1, ge=1, le=1_000_000, description="Halaman, mulai 1 / Page, from 1")
     per_page: int = Field(default=50, ge=1, le=200, description="Baris per halaman / Rows per page")
 
 

@@ -1,10 +1,14 @@
-"""Body checks before validation: 415 for a wrong content type, 400 for broken JSON,
-422 when the JSON is not an object. 413 comes from Flask's MAX_CONTENT_LENGTH."""
+"""Input guards that run before validation: 415 for a wrong content type, 400 for broken JSON,
+422 when the JSON is not an object, and ``<int:…>`` URL parts bounded to what a BIGINT holds.
+413 comes from Flask's MAX_CONTENT_LENGTH."""
 
 import json
+from typing import Any
 
-from flask import request
+from flask import Flask, request
+from werkzeug.routing import IntegerConverter, Map
 
+from billing.columns import BIGINT_MAX
 from billing.errors import BillingError, InvalidInput
 
 
@@ -20,8 +24,23 @@ class MalformedJson(BillingError):
     title = "JSON rusak / Malformed JSON"
 
 
+class Int64Converter(IntegerConverter):
+    """``<int:…>`` that does not match numbers no database column can hold: 404, not a driver overflow."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        if len(args) < 3:  # (fixed_digits, min, max) given positionally keep their own max
+            kwargs.setdefault("max", BIGINT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    """Before any route is added: the converter applies to the rules as they are built."""
+    app.url_map.converters["int"] = Int64Converter
+
+
 def check_body() -> None:
-    if request.method not in ("POST", "PUT", "PATCH"):
+    # An unknown URL or method answers 404/405 whatever its body.
+    if request.routing_exception is not None or request.method not in ("POST", "PUT", "PATCH"):
         return
     raw = request.get_data(cache=True)
     if not raw:
@@ -32,6 +51,8 @@ def check_body() -> None:
         )
     try:
         data = json.loads(raw)
+    except RecursionError as exc:
+        raise MalformedJson("JSON terlalu bersarang. / The JSON is nested too deeply.", code="json_too_deep") from exc
     except ValueError as exc:
         raise MalformedJson("Badan permintaan bukan JSON yang sah. / The body is not valid JSON.") from exc
     if not isinstance(data, dict):

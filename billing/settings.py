@@ -24,7 +24,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = 256 * 1024
     log_level: str = "INFO"
     log_json: bool = True
-    page_size_max: int = 200
 
 
 def current() -> Settings:

@@ -1,13 +1,23 @@
 """Alembic environment: the URL comes from the caller (``billing db upgrade``) or BILLING_DATABASE_URL."""
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from billing.columns import StrEnumType
 from billing.models import metadata
 from billing.settings import Settings
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or Settings().database_url
+
+
+def render_item(type_: str, obj: Any, _autogen_context: Any) -> str | bool:
+    # Enum columns are plain VARCHAR in the database: autogenerate writes them as such.
+    if type_ == "type" and isinstance(obj, StrEnumType):
+        return f"sa.String(length={obj.impl.length})"
+    return False
 
 
 def run_offline() -> None:
@@ -28,6 +38,7 @@ def run_online() -> None:
             target_metadata=metadata,
             render_as_batch=True,  # SQLite needs batch mode to alter tables
             compare_type=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -93,3 +93,19 @@ def engine(app) -> Engine:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """PostgreSQL only: multi-process tests (SKIP LOCKED claims, advisory locks)."""
+    url: str = request.getfixturevalue("_postgresql_database")
+    yield url
+    _empty(url)
+
+
+@pytest.fixture
+def sqlite_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """SQLite only: long in-process simulations whose point is not the database."""
+    url: str = request.getfixturevalue("_sqlite_database")
+    yield url
+    _empty(url)

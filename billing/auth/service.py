@@ -39,12 +39,14 @@ def create_user(session: Session, *, role: Role, name: str, participant_id: int 
 
 
 def authenticate(session: Session, header: str | None) -> ApiUser:
-    if not header or not header.startswith("Bearer "):
+    # The scheme name is case-insensitive (RFC 9110 §11.1): "bearer x" is as good as "Bearer x".
+    scheme, _, token = (header or "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthenticated(
             "Sertakan header 'Authorization: Bearer <token>'. / Send 'Authorization: Bearer <token>'.",
             code="missing_token",
         )
-    token = header.removeprefix("Bearer ").strip()
     user = session.exec(select(ApiUser).where(ApiUser.token_hash == hash_token(token))).first()
     if user is None or user.revoked_at is not None:
         raise Unauthenticated("Token tidak valid. / The token is invalid.", code="invalid_token")

@@ -1,4 +1,81 @@
-from flask_openapi3 import APIBlueprint, Tag
+from typing import Any
 
-tag = Tag(name="contributions")
-bp = APIBlueprint("contributions", __name__, url_prefix="/api/v1/contributions", abp_tags=[tag])
+from flask_openapi3 import APIBlueprint, Tag
+from sqlmodel import Session
+
+from billing import db
+from billing.auth.guard import STAFF, roles, visible_participant
+from billing.auth.models import Role
+from billing.contributions import service
+from billing.contributions.models import Contribution
+from billing.contributions.schemas import (
+    ContributionLineOut,
+    ContributionOut,
+    ContributionPage,
+    ContributionPath,
+    ContributionQuery,
+    OfflinePaymentCreate,
+    PrepaymentCreate,
+    PrepaymentOut,
+    WaiveCreate,
+)
+from billing.participants.schemas import ParticipantPath
+from billing.settings import today
+
+tag = Tag(name="contributions", description="Iuran bulanan / Monthly contributions")
+# Routes live under both /participants/<id>/… and /contributions/<id>/…
+bp = APIBlueprint("contributions", __name__, url_prefix="/api/v1", abp_tags=[tag])
+
+
+def _out(session: Session, rows: list[Contribution]) -> list[ContributionOut]:
+    lines = service.lines_of(session, [r.id for r in rows if r.id is not None])
+    return [
+        ContributionOut.model_validate(r).model_copy(
+            update={"lines": [ContributionLineOut.model_validate(li) for li in lines.get(r.id or 0, [])]}
+        )
+        for r in rows
+    ]
+
+
+def _dump(model: Any) -> Any:
+    return model.model_dump(mode="json")
+
+
+@bp.get("/participants/<int:participant_id>/contributions", responses={200: ContributionPage})
+@roles(*STAFF, Role.worker)
+def list_contributions(path: ParticipantPath, query: ContributionQuery):  # type: ignore[no-untyped-def]
+    """Iuran seorang peserta / A participant's contributions"""
+    visible_participant(path.participant_id)
+    session = db.session()
+    rows, total = service.list_for_participant(session, path.participant_id, query)
+    page = ContributionPage(items=_out(session, rows), page=query.page, per_page=query.per_page, total=total)
+    return _dump(page)
+
+
+@bp.post("/participants/<int:participant_id>/prepayments", responses={201: PrepaymentOut})
+@roles(Role.admin, Role.finance, Role.worker)
+def prepay(path: ParticipantPath, body: PrepaymentCreate):  # type: ignore[no-untyped-def]
+    """Bayar di muka 1-12 bulan / Prepay 1-12 months"""
+    visible_participant(path.participant_id)
+    session = db.session()
+    paid = service.prepay(session, path.participant_id, body.months, body.receipt_number, today())
+    return _dump(PrepaymentOut(items=_out(session, paid), total_paid=sum(c.amount_due for c in paid))), 201
+
+
+@bp.post("/contributions/<int:contribution_id>/offline-payment", responses={200: ContributionOut})
+@roles(Role.admin, Role.finance)
+def offline_payment(path: ContributionPath, body: OfflinePaymentCreate):  # type: ignore[no-untyped-def]
+    """Catat pembayaran tunai/transfer / Record a cash or transfer payment"""
+    session = db.session()
+    paid = service.record_offline_payment(
+        session, path.contribution_id, body.receipt_number, body.paid_on, today=today()
+    )
+    return _dump(_out(session, [paid])[0])
+
+
+@bp.post("/contributions/<int:contribution_id>/waive", responses={200: ContributionOut})
+@roles(Role.admin)
+def waive(path: ContributionPath, body: WaiveCreate):  # type: ignore[no-untyped-def]
+    """Hapuskan iuran / Waive a contribution"""
+    session = db.session()
+    return _dump(_out(session, [service.waive(session, path.contribution_id, body.reason)])[0])

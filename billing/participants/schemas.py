@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from billing.columns import RowId
 from billing.pagination import Page, PageQuery
 from billing.participants.identity import check_nik, normalise_phone
 from billing.participants.models import CoverageStatus, Ecosystem, EnrolmentSource, SectorCategory
@@ -89,7 +90,7 @@ class ParticipantQuery(PageQuery):
 
 
 class ParticipantPath(BaseModel):
-    participant_id: int = Field(ge=1)
+    participant_id: RowId
 
 
 class ParticipantPage(Page[ParticipantOut]):

@@ -19,5 +19,7 @@ def import_workforce(file: str) -> None:
         try:
             count = import_workforce_csv(db.session(), fh)
         except BillingError as exc:
-            raise click.ClickException(exc.detail) from exc
+            # Every bad line at once, so the file can be fixed in one go.
+            lines = [f"  baris/line {e.get('line')}: {e.get('field')}: {e.get('message')}" for e in exc.errors or []]
+            raise click.ClickException("\n".join([exc.detail, *lines])) from exc
     click.echo(f"imported {count} rows")

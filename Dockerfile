@@ -1,0 +1,38 @@
+# The billing API: gunicorn on port 8000, as a non-root user, migrating the database at start.
+#   docker build -t bpu-autodebit .
+#   docker run -p 8000:8000 -e BILLING_DATABASE_URL=postgresql+psycopg://… -e BILLING_SECRET_KEY=… bpu-autodebit
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin billing
+
+WORKDIR /app
+
+# Dependencies first, in their own layer: a source change does not reinstall them. The editable
+# install points at /app, where the real source lands next (migrations live in /app/sql).
+COPY pyproject.toml README.md ./
+RUN mkdir -p billing schedulers && touch billing/__init__.py schedulers/__init__.py \
+    && pip install -e . \
+    && rm -rf billing schedulers
+
+COPY billing ./billing
+COPY schedulers ./schedulers
+COPY sql ./sql
+
+# The default SQLite database lives here; the app user must be able to write it.
+RUN mkdir -p /app/instance && chown billing:billing /app/instance
+
+USER billing
+
+ENV BILLING_LOG_JSON=true
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
+
+# exec: gunicorn replaces the shell as PID 1, so it gets SIGTERM itself and stops gracefully.
+CMD ["sh", "-c", "billing db upgrade && exec gunicorn 'billing.wsgi:app' -b 0.0.0.0:8000"]

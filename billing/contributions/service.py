@@ -1,0 +1,225 @@
+"""Contribution rules one participant at a time: listing, prepaying, offline payment, waiving.
+Monthly generation for everyone is in ``generation``."""
+
+from datetime import date
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from billing.contributions.due_dates import due_date_for
+from billing.contributions.generation import BILLABLE
+from billing.contributions.models import Contribution, ContributionLine, ContributionStatus, PaidVia
+from billing.contributions.schemas import ContributionQuery
+from billing.errors import Conflict, InvalidInput, NotFound
+from billing.pagination import paginate
+from billing.participants import service as participants
+from billing.participants.models import Participant, SectorCategory
+from billing.sponsors.service import payer_of
+from billing.tariffs.service import load_tariff
+from billing.timeutil import add_months, month_start, utcnow
+
+MAX_PREPAY_MONTHS = 12
+
+
+def get(session: Session, contribution_id: int) -> Contribution:
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None:
+        raise NotFound(
+            f"Iuran {contribution_id} tidak ditemukan. / Contribution {contribution_id} not found.",
+            code="contribution_not_found",
+        )
+    return contribution
+
+
+def lines_of(session: Session, contribution_ids: list[int]) -> dict[int, list[ContributionLine]]:
+    out: dict[int, list[ContributionLine]] = {cid: [] for cid in contribution_ids}
+    if contribution_ids:
+        stmt = (
+            select(ContributionLine)
+            .where(col(ContributionLine.contribution_id).in_(contribution_ids))
+            .order_by(col(ContributionLine.contribution_id), col(ContributionLine.program))
+        )
+        for line in session.exec(stmt).all():
+            out[line.contribution_id].append(line)
+    return out
+
+
+def list_for_participant(session: Session, participant_id: int, q: ContributionQuery) -> tuple[list[Contribution], int]:
+    participants.get(session, participant_id)
+    stmt = (
+        select(Contribution)
+        .where(Contribution.participant_id == participant_id)
+        .order_by(col(Contribution.period).desc())
+    )
+    if q.status:
+        stmt = stmt.where(Contribution.status == q.status)
+    if q.year:
+        stmt = stmt.where(col(Contribution.period).between(date(q.year, 1, 1), date(q.year, 12, 1)))
+    return paginate(session, stmt, q)
+
+
+def _pay_offline(session: Session, contribution_ids: list[int], receipt_number: str, paid_on: date) -> int:
+    """Marks those still due as paid; the count tells whether a debit or a clerk got there first."""
+    result = session.execute(
+        update(Contribution)
+        .where(col(Contribution.id).in_(contribution_ids), Contribution.status == ContributionStatus.due)
+        .values(
+            status=ContributionStatus.paid,
+            paid_via=PaidVia.offline,
+            receipt_number=receipt_number,
+            paid_on=paid_on,
+            paid_at=utcnow(),
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _create(session: Session, participant: Participant, period: date) -> Contribution:
+    """One month's contribution with its lines, priced as monthly generation would price it."""
+    assert participant.id is not None
+    payer, sponsor_id = payer_of(session, participant.id, period)
+    quote = load_tariff(session, period).quote(
+        participant.declared_income, participant.jht, SectorCategory(participant.sector_category), payer
+    )
+    contribution = Contribution(
+        participant_id=participant.id,
+        period=period,
+        amount_due=quote.total,
+        due_date=due_date_for(period),
+        payer=payer,
+        sponsor_id=sponsor_id,
+    )
+    session.add(contribution)
+    session.flush()
+    assert contribution.id is not None
+    for line in quote.lines:
+        session.add(
+            ContributionLine(
+                contribution_id=contribution.id,
+                program=line.program,
+                base_amount=line.base_amount,
+                discount_amount=line.discount_amount,
+                amount=line.amount,
+            )
+        )
+    return contribution
+
+
+def prepay(session: Session, participant_id: int, months: int, receipt_number: str, today: date) -> list[Contribution]:
+    """Pay the next ``months`` unpaid months from today's month on, all or nothing: months already
+    paid or waived are skipped, missing ones are created at the tariff of their month."""
+    if not 1 <= months <= MAX_PREPAY_MONTHS:
+        raise InvalidInput(
+            f"Bayar di muka 1-{MAX_PREPAY_MONTHS} bulan. / Prepay 1-{MAX_PREPAY_MONTHS} months.",
+            code="invalid_prepay_months",
+            errors=[{"field": "months", "message": f"1-{MAX_PREPAY_MONTHS}", "type": "invalid_prepay_months"}],
+        )
+    participant = participants.get(session, participant_id)
+    if participant.status not in BILLABLE:
+        raise Conflict(
+            f"Kepesertaan {participant_id} sudah berakhir ({participant.status}); daftar ulang dulu. / "
+            f"Participant {participant_id} has ended ({participant.status}); re-register first.",
+            code="participant_not_billable",
+        )
+    start = month_start(today)
+    horizon = add_months(start, MAX_PREPAY_MONTHS)
+    existing = {
+        c.period: c
+        for c in session.exec(
+            select(Contribution).where(
+                Contribution.participant_id == participant_id,
+                col(Contribution.period) >= start,
+                col(Contribution.period) <= horizon,
+            )
+        ).all()
+    }
+    periods: list[date] = []
+    period = start
+    while len(periods) < months and period <= horizon:
+        found = existing.get(period)
+        if found is None or found.status == ContributionStatus.due:
+            periods.append(period)
+        period = add_months(period, 1)
+    if len(periods) < months:
+        raise Conflict(
+            f"Hanya {len(periods)} bulan yang bisa dibayar di muka sampai {horizon:%Y-%m}. / "
+            f"Only {len(periods)} months can be prepaid up to {horizon:%Y-%m}.",
+            code="prepay_beyond_horizon",
+        )
+    changed = Conflict(
+        "Iuran berubah saat diproses; tidak ada yang dibayar, ulangi. / "
+        "Contributions changed meanwhile; nothing was paid, try again.",
+        code="contribution_changed",
+    )
+    try:
+        chosen = [existing.get(period) or _create(session, participant, period) for period in periods]
+        ids = [c.id for c in chosen if c.id is not None]
+        if _pay_offline(session, ids, receipt_number, today) != len(ids):
+            raise changed  # a debit paid one of them meanwhile
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()  # monthly generation created one of these months meanwhile
+        raise changed from exc
+    except BaseException:
+        session.rollback()
+        raise
+    for contribution in chosen:
+        session.refresh(contribution)
+    return chosen
+
+
+def _ensure_due(contribution: Contribution) -> None:
+    if contribution.status == ContributionStatus.paid:
+        raise Conflict(
+            f"Iuran {contribution.id} sudah dibayar pada {contribution.paid_on}. / "
+            f"Contribution {contribution.id} was already paid on {contribution.paid_on}.",
+            code="contribution_already_paid",
+        )
+    if contribution.status == ContributionStatus.waived:
+        raise Conflict(
+            f"Iuran {contribution.id} sudah dihapuskan. / Contribution {contribution.id} was waived.",
+            code="contribution_waived",
+        )
+
+
+def _changed_meanwhile(session: Session, contribution_id: int) -> None:
+    """A conditional update found the contribution no longer due: say why (409)."""
+    session.rollback()
+    _ensure_due(get(session, contribution_id))
+    raise Conflict("Iuran berubah saat diproses. / The contribution changed meanwhile.", code="contribution_changed")
+
+
+def record_offline_payment(
+    session: Session, contribution_id: int, receipt_number: str, paid_on: date, *, today: date | None = None
+) -> Contribution:
+    """A due contribution paid in cash or by transfer, with its receipt; 409 when not due."""
+    if today is not None and paid_on > today:
+        raise InvalidInput(
+            "Tanggal bayar tidak boleh di masa depan. / The payment date cannot be in the future.",
+            code="paid_on_in_future",
+            errors=[{"field": "paid_on", "message": "in the future", "type": "paid_on_in_future"}],
+        )
+    contribution = get(session, contribution_id)
+    _ensure_due(contribution)
+    if not _pay_offline(session, [contribution_id], receipt_number, paid_on):
+        _changed_meanwhile(session, contribution_id)
+    session.commit()
+    session.refresh(contribution)
+    return contribution
+
+
+def waive(session: Session, contribution_id: int, reason: str) -> Contribution:
+    """The contribution is no longer owed; only a due one can be waived."""
+    contribution = get(session, contribution_id)
+    _ensure_due(contribution)
+    result = session.execute(
+        update(Contribution)
+        .where(col(Contribution.id) == contribution_id, Contribution.status == ContributionStatus.due)
+        .values(status=ContributionStatus.waived, waive_reason=reason)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        _changed_meanwhile(session, contribution_id)
+    session.commit()
+    session.refresh(contribution)
+    return contribution

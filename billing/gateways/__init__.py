@@ -1,0 +1,1 @@
+"""Payment gateways: the adapter contract, the failure taxonomy, the registry and the bank simulator."""

@@ -1,0 +1,74 @@
+"""The simulator as a ``Gateway``: the adapter the service uses when no real gateway is configured."""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping
+
+from billing.gateways.base import (
+    ChargeRequest,
+    ChargeResult,
+    ChargeStatus,
+    InvalidWebhook,
+    SequentialChargeMany,
+    UnknownPaymentMethod,
+    WebhookEvent,
+)
+from billing.gateways.simulator import codes
+from billing.gateways.simulator.bank import Bank
+
+SIGNATURE_HEADER = "X-Simulator-Signature"
+
+
+class SimulatorGateway(SequentialChargeMany):
+    name = "simulator"
+    # The bank's own method, not a wrapper: one Python frame fewer on the benchmark's hot path.
+    charge: Callable[[ChargeRequest], ChargeResult]
+
+    def __init__(self, bank: Bank, webhook_secret: str):
+        self.bank = bank
+        self.charge = bank.charge
+        self._secret = webhook_secret.encode()
+
+    def create_customer(self, reference: str, name: str) -> str:
+        return "sim_cus_" + hashlib.blake2b(reference.encode(), digest_size=8).hexdigest()
+
+    def attach_payment_method(self, customer: str, payment_method: str) -> str:
+        if self.bank.account(payment_method) is None:
+            raise UnknownPaymentMethod(f"the simulator has no account {payment_method!r}")
+        return payment_method
+
+    def lookup(self, idempotency_key: str, metadata: Mapping[str, str] | None = None) -> ChargeResult | None:
+        return self.bank.lookup(idempotency_key)
+
+    def webhook(self, idempotency_key: str) -> tuple[bytes, dict[str, str]]:
+        """The signed notification the bank sends about a recorded charge (payload, headers)."""
+        result = self.bank.lookup(idempotency_key)
+        if result is None:
+            raise KeyError(idempotency_key)
+        body = {
+            "id": f"evt_{result.gateway_reference}",
+            "type": f"charge.{result.status}",
+            "idempotency_key": idempotency_key,
+            "charge": result.gateway_reference,
+            "response_code": result.raw_code,
+            "response_message": result.message,
+        }
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        return payload, {SIGNATURE_HEADER: self._sign(payload)}
+
+    def _sign(self, payload: bytes) -> str:
+        return "sha256=" + hmac.new(self._secret, payload, hashlib.sha256).hexdigest()
+
+    def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        signature = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER.lower(), "")
+        if not hmac.compare_digest(signature, self._sign(payload)):
+            raise InvalidWebhook("webhook signature missing or wrong")
+        try:
+            body = json.loads(payload)
+            status = ChargeStatus(body["type"].removeprefix("charge."))
+            raw = body["response_code"]
+            result = ChargeResult(status, codes.normalise(raw), body["charge"], raw, body["response_message"])
+            return WebhookEvent(body["id"], body["type"], body["idempotency_key"], body["charge"], result)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InvalidWebhook(f"malformed webhook payload: {exc}") from exc

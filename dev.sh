@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# The two developer commands (see README.md):
+#   ./dev.sh demo    set up, migrate, seed an empty database, serve on http://127.0.0.1:8000
+#   ./dev.sh test    set up, make sure PostgreSQL and Chromium are there, ruff, pytest
+# Works on a fresh Debian machine with only python3 (3.11+); system packages are installed with
+# apt-get when missing (as root, or through passwordless sudo).
+set -euo pipefail
+
+cd "$(dirname "$0")"
+ROOT=$PWD
+VENV=$ROOT/.venv
+STAMP=$VENV/.dev-installed
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() {
+    printf 'dev.sh: %s\n' "$*" >&2
+    exit 1
+}
+
+# Runs a command as root: directly, or through sudo when that needs no password.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+        sudo "$@"
+    else
+        return 1
+    fi
+}
+
+can_be_root() { as_root true 2>/dev/null; }
+
+APT_UPDATED=
+# apt_install PACKAGE...: returns non-zero (with a message) when it cannot.
+apt_install() {
+    if ! command -v apt-get >/dev/null; then
+        say "apt-get not found; install these yourself: $*"
+        return 1
+    fi
+    if ! can_be_root; then
+        say "installing $* needs root (or passwordless sudo)"
+        return 1
+    fi
+    if [ -z "$APT_UPDATED" ]; then
+        as_root apt-get update -qq || return 1
+        APT_UPDATED=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Outside CI a missing service only skips its tests; in CI it is an error.
+missing() {
+    if [ "${CI:-}" = "true" ]; then
+        die "$1"
+    fi
+    say "warning: $1; $2 will be skipped"
+}
+
+setup() {
+    python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || die "python3 3.11 or newer is needed"
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating .venv"
+        if ! python3 -m venv "$VENV" >/dev/null 2>&1; then
+            # Debian's python3 has no ensurepip until python3-venv is installed.
+            rm -rf "$VENV"
+            apt_install python3-venv || die "python3 -m venv does not work and python3-venv could not be installed"
+            python3 -m venv "$VENV"
+        fi
+    fi
+    # Reinstall when pyproject.toml changed, or when .venv points at another checkout (-I: not this
+    # directory, which is always importable from here, but what is installed).
+    if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || ! "$VENV/bin/python" -I - "$ROOT" <<'PY'; then
+import importlib.util, sys
+spec = importlib.util.find_spec("billing")
+sys.exit(0 if spec and spec.origin and spec.origin.startswith(sys.argv[1] + "/") else 1)
+PY
+        say "installing the package and its test tools into .venv"
+        "$VENV/bin/python" -m pip install -q -e '.[test]'
+        touch "$STAMP"
+    fi
+    export PATH="$VENV/bin:$PATH"
+}
+
+# Can the test suite's URL reach PostgreSQL? (libpq spelling: no "+psycopg")
+pg_connects() {
+    python - "$1" <<'PY' 2>/dev/null
+import sys
+import psycopg
+psycopg.connect(sys.argv[1].replace("+psycopg", ""), connect_timeout=5).close()
+PY
+}
+
+as_postgres_psql() {
+    if [ "$(id -u)" -eq 0 ]; then
+        (cd / && runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qAt "$@")
+    else
+        (cd / && sudo -n -u postgres psql -v ON_ERROR_STOP=1 -qAt "$@")
+    fi
+}
+
+ensure_postgres() {
+    # A server of the caller's own choosing is used as given.
+    if [ -n "${BILLING_TEST_PG_URL:-}" ]; then
+        return 0
+    fi
+    if ! command -v pg_ctlcluster >/dev/null; then
+        say "installing PostgreSQL"
+        apt_install postgresql || {
+            missing "PostgreSQL is not installed and could not be installed" "the PostgreSQL tests"
+            return 0
+        }
+    fi
+    if ! pg_isready -h 127.0.0.1 -q; then
+        local version
+        version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1) || true
+        say "starting PostgreSQL $version"
+        if [ -z "$version" ] || ! as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start; then
+            missing "could not start PostgreSQL" "the PostgreSQL tests"
+            return 0
+        fi
+        for _ in $(seq 1 30); do
+            pg_isready -h 127.0.0.1 -q && break
+            sleep 1
+        done
+        pg_isready -h 127.0.0.1 -q || die "PostgreSQL did not accept connections within 30 s"
+    fi
+    if pg_connects postgresql+psycopg://postgres@127.0.0.1:5432/postgres; then
+        return 0
+    fi
+    # A stock Debian server asks for a password over TCP: use a test role that has one
+    # (it may create databases, nothing more; the server listens on localhost only).
+    local own=postgresql+psycopg://billing_test:billing_test@127.0.0.1:5432/postgres
+    if ! pg_connects "$own"; then
+        say "creating the PostgreSQL role billing_test for the tests"
+        if ! can_be_root || ! as_postgres_psql <<'SQL'; then
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'billing_test') THEN
+        CREATE ROLE billing_test LOGIN CREATEDB PASSWORD 'billing_test';
+    ELSE
+        ALTER ROLE billing_test LOGIN CREATEDB PASSWORD 'billing_test';
+    END IF;
+END
+$$;
+SQL
+            missing "PostgreSQL refuses postgres@127.0.0.1 and the billing_test role could not be made" \
+                "the PostgreSQL tests (set BILLING_TEST_PG_URL)"
+            return 0
+        fi
+        pg_connects "$own" || die "PostgreSQL refuses billing_test on 127.0.0.1; check pg_hba.conf"
+    fi
+    export BILLING_TEST_PG_URL=$own
+}
+
+ensure_chromium() {
+    if [ -x /usr/bin/chromium ]; then
+        return 0
+    fi
+    say "installing Chromium (browser tests)"
+    apt_install chromium fonts-liberation || missing "/usr/bin/chromium is missing" "the browser tests"
+}
+
+cmd_demo() {
+    setup
+    # Readable console logs unless the caller asked otherwise.
+    export BILLING_LOG_JSON=${BILLING_LOG_JSON:-false}
+    say "migrating the database"
+    billing db upgrade
+    say "demo data"
+    billing demo seed --base-url http://127.0.0.1:8000
+    say "serving; stop with Ctrl-C"
+    exec billing serve --host 127.0.0.1 --port 8000
+}
+
+cmd_test() {
+    setup
+    ensure_postgres
+    ensure_chromium
+    say "ruff check"
+    ruff check .
+    say "ruff format --check"
+    ruff format --check .
+    say "pytest"
+    local rc=0
+    pytest "$@" || rc=$?
+    if [ "$rc" -eq 5 ]; then
+        die "pytest collected no tests"
+    fi
+    return "$rc"
+}
+
+case "${1:-}" in
+demo)
+    shift
+    cmd_demo "$@"
+    ;;
+test)
+    shift
+    cmd_test "$@"
+    ;;
+*)
+    printf 'usage: %s demo | test [pytest arguments]\n' "$0" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,21 @@
+import pytest
+
+from billing.mandates.lifecycle import MandateAction, target
+from billing.mandates.models import MandateStatus
+
+# Hand-written from the brief: every (status, action) pair and where it leads, None = refused.
+EXPECTED: dict[str, dict[str, str | None]] = {
+    "pending": {"activate": "active", "suspend": None, "resume": None, "revoke": "revoked", "expire": None},
+    "active": {"activate": None, "suspend": "suspended", "resume": None, "revoke": "revoked", "expire": "expired"},
+    "suspended": {"activate": None, "suspend": None, "resume": "active", "revoke": "revoked", "expire": "expired"},
+    "revoked": {"activate": None, "suspend": None, "resume": None, "revoke": None, "expire": None},
+    "expired": {"activate": None, "suspend": None, "resume": None, "revoke": None, "expire": None},
+}
+
+
+@pytest.mark.parametrize("status", list(MandateStatus))
+@pytest.mark.parametrize("action", list(MandateAction))
+def test_transition_table(status: MandateStatus, action: MandateAction) -> None:
+    to, allowed = target(action, status)
+    expected = EXPECTED[status.value][action.value]
+    assert (to.value if allowed else None) == expected
