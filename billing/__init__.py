@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
 def _register_api(app: OpenAPI) -> None:
     from billing.auth.guard import check_request
     from billing.contributions.api import bp as contributions
+    from billing.debits.api import bp as debit_runs
     from billing.mandates.api import bp as mandates
     from billing.participants.api import bp as participants
     from billing.regions.api import bp as regions
@@ -62,7 +63,7 @@ def _register_api(app: OpenAPI) -> None:
     from billing.sponsors.api import bp as sponsors
     from billing.tariffs.api import bp as tariffs
 
-    for bp in (participants, regions, tariffs, sponsors, mandates, contributions):
+    for bp in (participants, regions, tariffs, sponsors, mandates, contributions, debit_runs):
         app.register_api(bp)
 
     @app.before_request

@@ -10,10 +10,11 @@ from billing.auth.models import Role
 
 def register_commands(app: Flask) -> None:
     from billing.contributions.cli import contributions
+    from billing.debits.cli import coverage, debit, ledger, scheduler, worker
     from billing.demo.cli import demo
     from billing.regions.cli import regions
 
-    for group in (db_group, users, regions, contributions, demo, serve):
+    for group in (db_group, users, regions, contributions, demo, serve, debit, worker, scheduler, ledger, coverage):
         app.cli.add_command(group)
 
 

@@ -6,7 +6,10 @@ from sqlmodel import SQLModel
 import billing.auth.models
 import billing.contributions.models
 import billing.coverage.models
+import billing.debits.models
+import billing.ledger.models
 import billing.mandates.models
+import billing.notices.models
 import billing.participants.models
 import billing.regions.models
 import billing.sponsors.models

@@ -25,6 +25,18 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # Debit engine. Defaults follow shared/DOMAIN.md; every number is a policy setting.
+    retry_strategy: str = "payday"  # "payday" (aimed at paydays) or "fixed"
+    retry_max_attempts: int = 4
+    retry_payday_days: tuple[int, ...] = (25, 1)
+    retry_before_due_day: int = 14
+    retry_fixed_days: int = 3
+    transient_retry_minutes: int = 10
+    arrears_months: int = 3
+    debit_batch_size: int = 2000
+    lease_seconds: int = 120
+    gateway_concurrency: int = 32
+
 
 def current() -> Settings:
     """The running app's settings."""

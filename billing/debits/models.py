@@ -1,0 +1,133 @@
+"""Debit runs, their batches, and the attempts they make.
+
+An attempt row is written, with its unique idempotency key, BEFORE the gateway is called; the outcome
+is written after. A crash in between leaves a ``pending`` attempt that is replayed with the SAME key
+(the gateway answers with the first outcome), never charged anew."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from billing.columns import BIG_ID, big_pk, created_at, enum_field, money, timestamp
+
+
+class RunKind(StrEnum):
+    generate = "generate"
+    debit = "debit"
+    lapse = "lapse"
+
+
+class RunStatus(StrEnum):
+    planning = "planning"
+    running = "running"
+    completed = "completed"
+
+
+class Run(SQLModel, table=True):
+    """One row per (kind, date): a job fired twice, or by three schedulers at once, starts one run."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("kind", "run_date", name="uq_job_run_kind_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: RunKind = enum_field(RunKind)
+    run_date: date
+    status: RunStatus = enum_field(RunStatus, default=RunStatus.planning)
+    planned: int = 0
+    started_at: datetime = created_at()
+    finished_at: datetime | None = timestamp()
+
+
+class AttemptStatus(StrEnum):
+    pending = "pending"  # written, gateway maybe called: replay with the same key
+    succeeded = "succeeded"
+    failed = "failed"
+    unknown = "unknown"  # timeout or transient error: settle by lookup or same-key replay
+
+
+class AttemptTrigger(StrEnum):
+    scheduled = "scheduled"
+    retry = "retry"
+    manual = "manual"
+
+
+class DebitAttempt(SQLModel, table=True):
+    """No foreign keys on purpose: every attempt is written by one INSERT ... SELECT from the very rows
+    it names, nothing is ever deleted, and a run writes a million of them, where per-row key checks
+    would cost more than the write itself. ``billing ledger verify`` checks the references instead."""
+
+    __tablename__ = "debit_attempt"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_debit_attempt_idempotency_key"),
+        UniqueConstraint("contribution_id", "attempt_no", name="uq_debit_attempt_contribution_no"),
+        Index("ix_debit_attempt_run_id_id", "run_id", "id"),
+        # No index on the columns an outcome changes (status, codes): resolving an attempt then stays a
+        # heap-only (HOT) update, which matters at a million attempts a run.
+        {"postgresql_with": {"fillfactor": 80}},
+    )
+
+    id: int | None = big_pk()
+    run_id: int
+    contribution_id: int = Field(sa_type=BIG_ID)
+    mandate_id: int
+    attempt_no: int
+    trigger: AttemptTrigger = enum_field(AttemptTrigger)
+    amount: int = money()
+    idempotency_key: str = Field(max_length=64)
+    gateway: str = Field(max_length=32)
+    status: AttemptStatus = enum_field(AttemptStatus, default=AttemptStatus.pending)
+    failure_code: str | None = Field(default=None, max_length=40)
+    gateway_reference: str | None = Field(default=None, max_length=80)
+    created_at: datetime = created_at()
+    resolved_at: datetime | None = timestamp()
+
+
+class DebitUnsettled(SQLModel, table=True):
+    """The attempts whose outcome is unknown (timeout, transient gateway error), and when to settle
+    each: a small queue, so the attempts table needs no index on its status."""
+
+    __tablename__ = "debit_unsettled"
+
+    attempt_id: int = Field(sa_type=BIG_ID, foreign_key="debit_attempt.id", primary_key=True)
+    retry_at: datetime = timestamp(nullable=False, index=True)
+
+
+class BatchStatus(StrEnum):
+    queued = "queued"
+    claimed = "claimed"
+    done = "done"
+
+
+class DebitBatch(SQLModel, table=True):
+    """A slice of a run's attempts (an id range) that one worker claims with a lease.
+    Claiming batches, not rows, keeps the per-charge database cost to the attempt write itself."""
+
+    __tablename__ = "debit_batch"
+    __table_args__ = (Index("ix_debit_batch_claim", "status", "lease_expires_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="job_run.id", index=True)
+    first_attempt_id: int = Field(sa_type=BigInteger)
+    last_attempt_id: int = Field(sa_type=BigInteger)
+    size: int
+    status: BatchStatus = enum_field(BatchStatus, default=BatchStatus.queued)
+    lease_owner: str | None = Field(default=None, max_length=80)
+    lease_expires_at: datetime | None = timestamp()
+    claims: int = 0
+    finished_at: datetime | None = timestamp()
+
+
+class DebitSchedule(SQLModel, table=True):
+    """When a contribution whose debit failed is tried again, and how many attempts it had (a row
+    appears at the first failure). Kept apart from the contribution's own state (due/paid/waived)."""
+
+    __tablename__ = "debit_schedule"
+    __table_args__ = (Index("ix_debit_schedule_next", "next_debit_on"),)
+
+    contribution_id: int = Field(sa_type=BIG_ID, foreign_key="contribution.id", primary_key=True)
+    next_debit_on: date | None = None
+    attempts: int = 0
+    # Why retries stopped: a hard failure code, ``max_attempts``, or ``coverage_ended``.
+    stopped_reason: str | None = Field(default=None, max_length=40)

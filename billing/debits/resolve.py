@@ -1,0 +1,172 @@
+"""Writing outcomes back: one transaction per batch of results, set-based and idempotent.
+
+The results go into a temporary table (COPY on PostgreSQL); a handful of UPDATE ... FROM and
+INSERT ... SELECT statements then resolve the attempts, pay the contributions, post the ledger,
+reschedule or stop retries, and queue the notices. Each statement is guarded (only unsettled
+attempts, only due contributions, unique ledger and notice keys), so resolving twice changes nothing."""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Connection, text
+from sqlmodel import Session
+
+from billing.debits.policy import RetryPolicy
+from billing.gateways.base import ChargeResult, ChargeStatus
+from billing.gateways.failures import FailureClass, rule
+from billing.mandates.service import suspend_for_failure
+from billing.timeutil import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    id: int
+    contribution_id: int
+    participant_id: int
+    mandate_id: int
+    attempt_no: int
+    amount: int
+    idempotency_key: str
+    payment_method: str
+    period: date
+
+
+_COLUMNS = (
+    "id, contribution_id, participant_id, attempt_no, amount, status, failure_code, ref, next_on, stop, retry_at,"
+    " params"
+)
+
+
+def _create_temp(conn: Connection) -> None:
+    pg = conn.dialect.name == "postgresql"
+    timestamp, json = ("TIMESTAMPTZ", "JSON") if pg else ("TIMESTAMP", "TEXT")
+    conn.execute(text("DROP TABLE IF EXISTS tmp_results"))
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE tmp_results (id BIGINT PRIMARY KEY, contribution_id BIGINT, participant_id INTEGER,"
+            " attempt_no INTEGER, amount BIGINT, status VARCHAR(16), failure_code VARCHAR(40), ref VARCHAR(80),"
+            f" next_on DATE, stop VARCHAR(40), retry_at {timestamp}, params {json})"
+        )
+    )
+
+
+def _fill_temp(conn: Connection, rows: list[tuple[object, ...]]) -> None:
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.dbapi_connection
+        with raw.cursor() as cur, cur.copy(f"COPY tmp_results ({_COLUMNS}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    else:
+        conn.exec_driver_sql(f"INSERT INTO tmp_results ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+def _classify(result: ChargeResult) -> str:
+    """A failure the gateway never processed (5xx, rate limit) is settled like an unknown: same key."""
+    if (
+        result.status is ChargeStatus.failed
+        and result.failure_code is not None
+        and rule(result.failure_code).failure_class is FailureClass.transient
+    ):
+        return "unknown"
+    return result.status.value
+
+
+def resolve(
+    conn: Connection,
+    attempts: Sequence[AttemptRow],
+    results: Sequence[ChargeResult],
+    today: date,
+    policy: RetryPolicy,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    now = now or utcnow()
+    rows: list[tuple[object, ...]] = []
+    hard: list[tuple[AttemptRow, str]] = []
+    counts = {"succeeded": 0, "failed": 0, "unknown": 0}
+    for a, r in zip(attempts, results, strict=True):
+        status = _classify(r)
+        counts[status] += 1
+        code = r.failure_code.value if r.failure_code else None
+        next_on: date | None = None
+        stop: str | None = None
+        retry_at: datetime | None = None
+        params: str | None = None
+        if status == "failed":
+            assert code is not None
+            next_on = policy.next_retry(code, today, a.attempt_no, a.period)
+            if next_on is None:
+                stop = code if rule(code).failure_class is FailureClass.hard else "max_attempts"
+            if rule(code).failure_class is FailureClass.hard:
+                hard.append((a, code))
+            params = json.dumps(
+                {
+                    "code": code,
+                    "amount": a.amount,
+                    "period": a.period.isoformat(),
+                    "next_try": next_on.isoformat() if next_on else None,
+                }
+            )
+        elif status == "unknown":
+            delay = rule(code).retry_after if code else None
+            retry_at = now + (delay or timedelta(minutes=5))
+        rows.append(
+            (
+                a.id,
+                a.contribution_id,
+                a.participant_id,
+                a.attempt_no,
+                a.amount,
+                status,
+                code,
+                r.gateway_reference,
+                next_on,
+                stop,
+                retry_at,
+                params,
+            )
+        )
+    if not rows:
+        return counts
+    _create_temp(conn)
+    _fill_temp(conn, rows)
+    for statement in _STATEMENTS:
+        conn.execute(text(statement), {"today": today, "now": now})
+    conn.execute(text("DROP TABLE tmp_results"))
+    if hard:
+        session = Session(bind=conn)
+        for a, code in hard:
+            suspend_for_failure(session, a.mandate_id, code, today)
+        session.flush()
+    return counts
+
+
+_STATEMENTS = (
+    # Attempts: only the unsettled ones change, so a late duplicate resolution is a no-op.
+    """UPDATE debit_attempt SET status = r.status, failure_code = r.failure_code,
+           gateway_reference = COALESCE(r.ref, debit_attempt.gateway_reference),
+           resolved_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN :now ELSE NULL END
+       FROM tmp_results r
+       WHERE debit_attempt.id = r.id AND debit_attempt.status IN ('pending', 'unknown')""",
+    """DELETE FROM debit_unsettled WHERE attempt_id IN (SELECT id FROM tmp_results WHERE status <> 'unknown')""",
+    """INSERT INTO debit_unsettled (attempt_id, retry_at)
+       SELECT r.id, r.retry_at FROM tmp_results r WHERE r.status = 'unknown'
+       ON CONFLICT (attempt_id) DO UPDATE SET retry_at = excluded.retry_at""",
+    """UPDATE contribution SET status = 'paid', paid_via = 'debit', paid_on = :today, paid_at = :now
+       FROM tmp_results r
+       WHERE r.status = 'succeeded' AND contribution.id = r.contribution_id AND contribution.status = 'due'""",
+    """INSERT INTO ledger_transfer
+           (attempt_id, contribution_id, debit_account, credit_account, amount, posted_on, created_at)
+       SELECT r.id, r.contribution_id, 'gateway_clearing', 'contributions_receivable', r.amount, :today, :now
+       FROM tmp_results r WHERE r.status = 'succeeded'
+       ON CONFLICT DO NOTHING""",
+    """INSERT INTO debit_schedule (contribution_id, attempts, next_debit_on, stopped_reason)
+       SELECT r.contribution_id, r.attempt_no, r.next_on, r.stop FROM tmp_results r WHERE r.status = 'failed'
+       ON CONFLICT (contribution_id) DO UPDATE SET attempts = excluded.attempts,
+           next_debit_on = excluded.next_debit_on, stopped_reason = excluded.stopped_reason""",
+    """INSERT INTO notice (participant_id, kind, dedupe_key, params, created_at)
+       SELECT r.participant_id, 'debit_failed', 'debit_failed:' || r.id, r.params, :now
+       FROM tmp_results r WHERE r.status = 'failed'
+       ON CONFLICT DO NOTHING""",
+)

@@ -1,0 +1,49 @@
+"""The debit jobs as functions of "today": what the scheduler fires, what ``billing debit run`` and
+the simulation call. Each is safe to run twice for the same day."""
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from billing.debits import planning, runs
+from billing.debits.execution import DayClock, work
+from billing.debits.models import RunKind
+from billing.debits.policy import from_settings as retry_policy
+from billing.debits.settlement import settle
+from billing.gateways.base import Gateway
+from billing.gateways.registry import load_gateway
+from billing.settings import Settings
+
+
+def gateway_for(settings: Settings, clock: DayClock) -> Gateway:
+    return load_gateway(settings.gateway, clock=clock)
+
+
+def start_debit_run(engine: Engine, settings: Settings, today: date) -> int:
+    """Create (once) and plan (once) the day's debit run; workers do the charging."""
+    run_id = runs.start(engine, RunKind.debit, today)
+    planning.plan(engine, run_id, today, settings.debit_batch_size)
+    return run_id
+
+
+def run_debits(
+    engine: Engine,
+    settings: Settings,
+    gateway: Gateway,
+    clock: DayClock,
+    today: date,
+    on_batch: Callable[[dict[str, int]], None] | None = None,
+) -> int:
+    """Start, plan and work the day's run in this process (the CLI and the simulation)."""
+    clock.today = today
+    run_id = start_debit_run(engine, settings, today)
+    lease = timedelta(seconds=settings.lease_seconds)
+    work(engine, gateway, retry_policy(settings), lease, clock=clock, on_batch=on_batch)
+    return run_id
+
+
+def settle_unknown(
+    engine: Engine, settings: Settings, gateway: Gateway, today: date, now: datetime | None = None
+) -> dict[str, int]:
+    return settle(engine, gateway, retry_policy(settings), today, now)

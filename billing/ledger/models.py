@@ -1,0 +1,32 @@
+"""Double-entry ledger as transfers: each row debits one account and credits another by the same
+amount, so every posting balances by construction (the model of TigerBeetle and of many payment
+ledgers). Balances are sums; ``billing ledger verify`` checks them against contributions and attempts."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from billing.columns import BIG_ID, big_pk, created_at, enum_field, money
+
+
+class Account(StrEnum):
+    gateway_clearing = "gateway_clearing"  # collected at the gateway, to be settled to BPJS
+    contributions_receivable = "contributions_receivable"
+
+
+class LedgerTransfer(SQLModel, table=True):
+    """Like debit attempts, written set-based from the rows it names and never deleted: no foreign keys
+    (their per-row checks would dominate a million-row run); ``billing ledger verify`` checks them."""
+
+    __tablename__ = "ledger_transfer"
+
+    id: int | None = big_pk()
+    # One posting per succeeded attempt: the unique index makes a replayed resolution post nothing.
+    attempt_id: int = Field(sa_type=BIG_ID, unique=True)
+    contribution_id: int = Field(sa_type=BIG_ID, index=True)
+    debit_account: Account = enum_field(Account)
+    credit_account: Account = enum_field(Account)
+    amount: int = money()
+    posted_on: date
+    created_at: datetime = created_at()

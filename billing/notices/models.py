@@ -1,0 +1,30 @@
+"""Outbox of messages to workers. Rows are written in the same transaction as the change they
+announce; a sender delivers them later (logging by default)."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
+
+from billing.columns import big_pk, created_at, enum_field, timestamp
+
+
+class NoticeKind(StrEnum):
+    debit_upcoming = "debit_upcoming"
+    debit_failed = "debit_failed"
+    coverage_at_risk = "coverage_at_risk"
+    coverage_ended = "coverage_ended"
+
+
+class Notice(SQLModel, table=True):
+    __tablename__ = "notice"
+
+    id: int | None = big_pk()
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    kind: NoticeKind = enum_field(NoticeKind)
+    # Makes writing a notice idempotent: e.g. ``debit_failed:<attempt id>``.
+    dedupe_key: str = Field(max_length=80, unique=True)
+    params: dict = Field(default_factory=dict, sa_type=JSON)  # type: ignore[type-arg]
+    created_at: datetime = created_at()
+    sent_at: datetime | None = timestamp(index=True)

@@ -1,0 +1,64 @@
+"""What each scheduled job does, as a function of "today" (a parameter, so tests, the CLI and the
+time-travel simulation call the very same functions). Each is safe to fire twice."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from billing.contributions.generation import generate
+from billing.coverage.evaluation import evaluate
+from billing.db import make_engine
+from billing.debits import runs
+from billing.debits.execution import DayClock
+from billing.debits.models import RunKind
+from billing.debits.service import gateway_for, settle_unknown, start_debit_run
+from billing.settings import Settings
+from billing.timeutil import add_months, today_local
+
+
+@dataclass
+class JobContext:
+    settings: Settings
+    engine: Engine
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "JobContext":
+        return cls(settings, make_engine(settings.database_url))
+
+    def today(self, today: date | None) -> date:
+        return today or today_local(self.settings.timezone)
+
+
+def generate_contributions(ctx: JobContext, today: date | None = None) -> int:
+    """This month's and next month's contributions (next month's early, so workers can prepay)."""
+    day = ctx.today(today)
+    run_id = runs.start(ctx.engine, RunKind.generate, day)
+    if not runs.claim_start(ctx.engine, run_id):
+        return 0
+    created = 0
+    with Session(ctx.engine) as session:
+        for period in (day.replace(day=1), add_months(day, 1)):
+            created += generate(session, period)
+    runs.finish(ctx.engine, run_id, created)
+    return created
+
+
+def debit_run(ctx: JobContext, today: date | None = None) -> int:
+    return start_debit_run(ctx.engine, ctx.settings, ctx.today(today))
+
+
+def lapse_evaluation(ctx: JobContext, today: date | None = None) -> dict[str, int]:
+    day = ctx.today(today)
+    run_id = runs.start(ctx.engine, RunKind.lapse, day)
+    if not runs.claim_start(ctx.engine, run_id):
+        return {}
+    changes = evaluate(ctx.engine, day, ctx.settings.arrears_months)
+    runs.finish(ctx.engine, run_id, sum(changes.values()))
+    return changes
+
+
+def settle_unknown_outcomes(ctx: JobContext, today: date | None = None) -> dict[str, int]:
+    day = ctx.today(today)
+    return settle_unknown(ctx.engine, ctx.settings, gateway_for(ctx.settings, DayClock(day)), day)

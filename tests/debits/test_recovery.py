@@ -1,0 +1,53 @@
+"""Payday-aware retries recover more failed debits than a blind 3-day interval, on the same simulated
+population and seed (three months, June to August 2024)."""
+
+import random
+from datetime import date
+
+from sqlalchemy import Engine
+
+from billing.db import make_engine
+from billing.gateways.simulator import Population
+from billing.settings import Settings
+from tests.conftest import _empty
+from tests.debits.world import World, enrol, rows
+
+START, END = date(2024, 6, 1), date(2024, 8, 31)
+
+
+def _recovery(engine: Engine) -> float:
+    """Of the contributions whose debit failed softly at least once, the share later collected."""
+    [(failed, recovered)] = rows(
+        engine,
+        "SELECT COUNT(*), SUM(CASE WHEN c.status = 'paid' THEN 1 ELSE 0 END) FROM contribution c "
+        "WHERE EXISTS (SELECT 1 FROM debit_attempt a WHERE a.contribution_id = c.id AND a.status = 'failed' "
+        "AND a.failure_code IN ('insufficient_funds', 'limit_exceeded')) AND c.period <= '2024-07-01'",
+    )
+    assert failed > 30, "the population must produce failures to compare"
+    return recovered / failed
+
+
+def _simulate(url: str, strategy: str, tokens: list[str]) -> float:
+    settings = Settings(database_url=url, retry_strategy=strategy, log_level="WARNING")
+    engine = make_engine(url)
+    # Workers pick their debit day; many days fall in "tanggal tua", when last month's pay is spent.
+    days = random.Random(3)
+    for token in tokens:
+        enrol(engine, START, token, debit_day=days.randint(1, 28))
+    World.create(engine, settings, START).days(START, END)
+    rate = _recovery(engine)
+    engine.dispose()
+    _empty(url)
+    return rate
+
+
+def test_payday_aware_retries_recover_more(sqlite_url: str) -> None:
+    # The simulator's default mix: wages around the 25th, civil servants on the 1st, weekly traders,
+    # daily drivers, struggling workers and savers.
+    tokens = Population.generate(seed=11, n=300, start=START).tokens
+    payday = _simulate(sqlite_url, "payday", tokens)
+    fixed = _simulate(sqlite_url, "fixed", tokens)
+    print(
+        f"\nrecovery of soft-failed debits, seed 11, 300 accounts: payday-aware {payday:.1%}, fixed 3-day {fixed:.1%}"
+    )
+    assert payday > fixed

@@ -1,0 +1,31 @@
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from billing.settings import Settings
+from schedulers import jobs
+from schedulers.schedule import SCHEDULE, build_scheduler
+
+
+def test_the_schedule_list() -> None:
+    assert [(j.id, j.func) for j in SCHEDULE] == [
+        ("generate-contributions", jobs.generate_contributions),
+        ("debit-run", jobs.debit_run),
+        ("lapse-evaluation", jobs.lapse_evaluation),
+        ("settle-unknown", jobs.settle_unknown_outcomes),
+    ]
+
+
+def test_scheduler_registers_every_job_in_jakarta_time() -> None:
+    ctx = jobs.JobContext.from_settings(Settings(database_url="sqlite://"))
+    scheduler = build_scheduler(ctx)
+    registered = {j.id: j for j in scheduler.get_jobs()}
+    assert set(registered) == {j.id for j in SCHEDULE}
+    debit = registered["debit-run"].trigger
+    assert isinstance(debit, CronTrigger)
+    assert str(debit.timezone) == "Asia/Jakarta"
+    assert str(debit.fields[5]) == "6"  # hour
+    assert isinstance(registered["settle-unknown"].trigger, IntervalTrigger)
+    assert registered["settle-unknown"].trigger.interval.total_seconds() == 300
+    for job in registered.values():
+        assert job.coalesce and job.max_instances == 1
+        assert job.args == (ctx,)
