@@ -59,11 +59,13 @@ def _register_api(app: OpenAPI) -> None:
     from billing.mandates.api import bp as mandates
     from billing.participants.api import bp as participants
     from billing.regions.api import bp as regions
+    from billing.reports.api import bp as reports
     from billing.requests import check_body
     from billing.sponsors.api import bp as sponsors
     from billing.tariffs.api import bp as tariffs
+    from billing.webhooks.api import bp as webhooks
 
-    for bp in (participants, regions, tariffs, sponsors, mandates, contributions, debit_runs):
+    for bp in (participants, regions, tariffs, sponsors, mandates, contributions, debit_runs, webhooks, reports):
         app.register_api(bp)
 
     @app.before_request

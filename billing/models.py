@@ -12,7 +12,9 @@ import billing.mandates.models
 import billing.notices.models
 import billing.participants.models
 import billing.regions.models
+import billing.reports.models
 import billing.sponsors.models
-import billing.tariffs.models  # noqa: F401
+import billing.tariffs.models
+import billing.webhooks.models  # noqa: F401
 
 metadata = SQLModel.metadata
