@@ -9,17 +9,15 @@ The database is dropped and created anew, with the migrations applied, at each r
 
 import argparse
 import resource
-import threading
 import time
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from billing.db import make_engine
-from billing.debits.execution import DayClock, work
-from billing.debits.policy import from_settings as retry_policy
-from billing.debits.service import start_debit_run
+from billing.debits.execution import DayClock
+from billing.debits.service import run_debits
 from billing.gateways.registry import load_gateway
 from billing.migrations import upgrade
 from billing.settings import Settings
@@ -83,11 +81,13 @@ def floor(engine, n: int) -> float:  # type: ignore[no-untyped-def]
         with raw.cursor() as cur:
             with cur.copy(
                 "COPY bench_floor_attempt (id, run_id, contribution_id, mandate_id, attempt_no, trigger, amount,"
-                " idempotency_key, gateway, status, created_at) FROM STDIN"
+                " idempotency_key, gateway, payment_method, status, created_at) FROM STDIN"
             ) as copy:
                 now = "2024-06-05T06:00:00+07:00"
                 for i in range(1, n + 1):
-                    copy.write_row((i, 1, i, i, 1, "scheduled", 16800, f"ct{i}-1", "simulator", "succeeded", now))
+                    copy.write_row(
+                        (i, 1, i, i, 1, "scheduled", 16800, f"ct{i}-1", "simulator", "sim_ok", "succeeded", now)
+                    )
             cur.execute("UPDATE contribution SET paid_on = due_date")
         raw.commit()
         return time.perf_counter() - started
@@ -96,20 +96,11 @@ def floor(engine, n: int) -> float:  # type: ignore[no-untyped-def]
 
 
 def run(engine, settings: Settings, threads: int) -> float:  # type: ignore[no-untyped-def]
+    """The run as ``billing debit run`` does it: planned in chunks while worker threads charge."""
     clock = DayClock(DAY)
     gateway = load_gateway("simulator", clock=clock)
-    policy = retry_policy(settings)
-    lease = timedelta(seconds=settings.lease_seconds)
     started = time.perf_counter()
-    start_debit_run(engine, settings, DAY)
-    workers = [
-        threading.Thread(target=work, args=(engine, gateway, policy, lease), kwargs={"clock": clock, "owner": f"b{i}"})
-        for i in range(threads)
-    ]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    run_debits(engine, settings, gateway, clock, DAY, threads=threads)
     return time.perf_counter() - started
 
 

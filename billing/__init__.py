@@ -57,6 +57,7 @@ def _register_api(app: OpenAPI) -> None:
     from billing.contributions.api import bp as contributions
     from billing.debits.api import bp as debit_runs
     from billing.mandates.api import bp as mandates
+    from billing.notices.api import bp as notices
     from billing.participants.api import bp as participants
     from billing.regions.api import bp as regions
     from billing.reports.api import bp as reports
@@ -65,7 +66,18 @@ def _register_api(app: OpenAPI) -> None:
     from billing.tariffs.api import bp as tariffs
     from billing.webhooks.api import bp as webhooks
 
-    for bp in (participants, regions, tariffs, sponsors, mandates, contributions, debit_runs, webhooks, reports):
+    for bp in (
+        participants,
+        regions,
+        tariffs,
+        sponsors,
+        mandates,
+        contributions,
+        debit_runs,
+        webhooks,
+        reports,
+        notices,
+    ):
         app.register_api(bp)
 
     @app.before_request

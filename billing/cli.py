@@ -12,9 +12,25 @@ def register_commands(app: Flask) -> None:
     from billing.contributions.cli import contributions
     from billing.debits.cli import coverage, debit, ledger, scheduler, worker
     from billing.demo.cli import demo
+    from billing.gateways.simulator.stripe_face.cli import gateway_sim
+    from billing.notices.cli import notices
     from billing.regions.cli import regions
 
-    for group in (db_group, users, regions, contributions, demo, serve, debit, worker, scheduler, ledger, coverage):
+    for group in (
+        db_group,
+        users,
+        regions,
+        contributions,
+        demo,
+        serve,
+        debit,
+        worker,
+        scheduler,
+        ledger,
+        coverage,
+        notices,
+        gateway_sim,
+    ):
         app.cli.add_command(group)
 
 

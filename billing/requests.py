@@ -5,7 +5,7 @@
 import json
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Request, request
 from werkzeug.routing import IntegerConverter, Map
 
 from billing.columns import BIGINT_MAX
@@ -33,9 +33,20 @@ class Int64Converter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class ApiRequest(Request):
+    """An empty POST/PUT/PATCH body reads as ``{}``: ``POST …/suspend`` needs no body when every field
+    is optional, and a body model with required fields still answers 422 naming them."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        if self.method in ("POST", "PUT", "PATCH") and not self.get_data(cache=True):
+            return {}
+        return super().get_json(force=force, silent=silent, cache=cache)
+
+
 def init_app(app: Flask) -> None:
     """Before any route is added: the converter applies to the rules as they are built."""
     app.url_map.converters["int"] = Int64Converter
+    app.request_class = ApiRequest
 
 
 def check_body() -> None:

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     debit_batch_size: int = 2000
     lease_seconds: int = 120
     gateway_concurrency: int = 32
+    # Notices to workers: the upcoming-debit reminder comes this many days before the debit day.
+    notice_days_before_debit: int = 2
+    notice_sender: str = "logging"  # a name in the "billing.notice_senders" entry-point group
+    notice_send_limit: int = 5000  # notices one send-notices run tries at most
+    notice_max_attempts: int = 6
+    notice_retry_minutes: int = 5  # the first retry's delay; it doubles after each failed send
 
 
 def current() -> Settings:

@@ -14,6 +14,7 @@ from billing.debits import runs
 from billing.debits.execution import DayClock
 from billing.debits.models import RunKind
 from billing.debits.service import gateway_for, settle_unknown, start_debit_run
+from billing.notices.service import queue_upcoming, send_due
 from billing.settings import Settings
 from billing.timeutil import add_months, today_local
 
@@ -46,7 +47,10 @@ def generate_contributions(ctx: JobContext, today: date | None = None) -> int:
 
 
 def debit_run(ctx: JobContext, today: date | None = None) -> int:
-    return start_debit_run(ctx.engine, ctx.settings, ctx.today(today))
+    day = ctx.today(today)
+    run_id = start_debit_run(ctx.engine, ctx.settings, day)
+    queue_upcoming(ctx.engine, day, ctx.settings.notice_days_before_debit)
+    return run_id
 
 
 def lapse_evaluation(ctx: JobContext, today: date | None = None) -> dict[str, int]:
@@ -62,3 +66,8 @@ def lapse_evaluation(ctx: JobContext, today: date | None = None) -> dict[str, in
 def settle_unknown_outcomes(ctx: JobContext, today: date | None = None) -> dict[str, int]:
     day = ctx.today(today)
     return settle_unknown(ctx.engine, ctx.settings, gateway_for(ctx.settings, DayClock(day)), day)
+
+
+def send_notices(ctx: JobContext) -> int:
+    """Deliver the outbox (not a function of "today": a notice is due as soon as it is written)."""
+    return send_due(ctx.engine, ctx.settings)

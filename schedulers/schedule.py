@@ -51,6 +51,12 @@ SCHEDULE: tuple[Job, ...] = (
         {"type": "interval", "minutes": 5},
         "Selesaikan hasil penarikan yang belum pasti / Settle unknown debit outcomes",
     ),
+    Job(
+        "send-notices",
+        jobs.send_notices,
+        {"type": "interval", "minutes": 1},
+        "Kirim pemberitahuan ke peserta / Send notices to workers",
+    ),
 )
 
 

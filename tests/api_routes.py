@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, Rule
 
 from billing import API_PREFIX, create_app
+from billing.auth.guard import PUBLIC_ATTR
 from billing.settings import Settings
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}  # Flask answers these itself from the GET view / the URL map
@@ -29,9 +30,12 @@ ALL_RULES: list[Rule] = sorted(APP.url_map.iter_rules(), key=lambda r: (r.rule, 
 API_RULES: list[Rule] = [r for r in ALL_RULES if r.rule.startswith(API_PREFIX + "/")]
 
 
-def api_cases() -> Iterator[Any]:
-    """One ``pytest.param(endpoint, method)`` per API endpoint and method."""
+def api_cases(include_public: bool = True) -> Iterator[Any]:
+    """One ``pytest.param(endpoint, method)`` per API endpoint and method; public endpoints (a
+    webhook, authenticated by its signature) only when asked for."""
     for rule in API_RULES:
+        if not include_public and getattr(APP.view_functions[rule.endpoint], PUBLIC_ATTR, False):
+            continue
         for method in sorted((rule.methods or set()) - SKIPPED_METHODS):
             yield pytest.param(rule.endpoint, method, id=f"{method} {rule.rule}")
 

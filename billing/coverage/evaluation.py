@@ -8,16 +8,18 @@ from datetime import date
 from sqlalchemy import Engine, text
 
 from billing.contributions.due_dates import due_date_for
+from billing.notices.service import json_object
 from billing.timeutil import add_months, utcnow
 
 _TARGETS = """
-INSERT INTO tmp_coverage (participant_id, from_status, to_status)
+INSERT INTO tmp_coverage (participant_id, from_status, to_status, last_paid)
 SELECT p.id, p.status,
        CASE WHEN lp.last_paid >= :m THEN 'active'
             WHEN lp.last_paid >= :t THEN 'in_arrears'
             WHEN lp.last_paid IS NOT NULL THEN 'ended'
             WHEN p.enrolled_on < :enrolled_cut THEN 'ended'
-            ELSE p.status END
+            ELSE p.status END,
+       lp.last_paid
 FROM participant p
 LEFT JOIN (SELECT participant_id, MAX(period) AS last_paid FROM contribution
            WHERE status IN ('paid', 'waived') GROUP BY participant_id) lp ON lp.participant_id = p.id
@@ -51,21 +53,33 @@ _STATEMENTS = (
     f"""INSERT INTO coverage_event (participant_id, occurred_on, kind, from_status, to_status, cause, created_at)
         SELECT t.participant_id, :today, {_KIND}, t.from_status, t.to_status, t.cause, :now FROM tmp_coverage t""",
     """UPDATE participant SET status = t.to_status FROM tmp_coverage t WHERE participant.id = t.participant_id""",
-    """INSERT INTO notice (participant_id, kind, dedupe_key, params, created_at)
-       SELECT t.participant_id,
-              CASE WHEN t.to_status = 'ended' THEN 'coverage_ended' ELSE 'coverage_at_risk' END,
-              t.to_status || ':' || t.participant_id || ':' || :today_s, :params, :now
-       FROM tmp_coverage t WHERE t.to_status IN ('in_arrears', 'ended')
-       ON CONFLICT DO NOTHING""",
 )
 
+# The params are what billing.notices.texts renders: the unpaid months (after last_paid, through the
+# latest due month), the deadline (arrears_months after last_paid) and the cause.
+_NOTICES = """
+INSERT INTO notice (participant_id, kind, dedupe_key, params, created_at)
+SELECT t.participant_id,
+       CASE WHEN t.to_status = 'ended' THEN 'coverage_ended' ELSE 'coverage_at_risk' END,
+       t.to_status || ':' || t.participant_id || ':' || :today_s,
+       {json}('last_paid', t.last_paid, 'through', CAST(:m_s AS VARCHAR(10)),
+              'arrears_months', CAST(:arrears AS INTEGER), 'cause', t.cause),
+       :now
+FROM tmp_coverage t WHERE t.to_status IN ('in_arrears', 'ended')
+ON CONFLICT DO NOTHING
+"""
+
+# Stopping a sponsor closes its memberships on the stop date (sponsors.service.stop): those are the
+# members it left behind (one that left earlier had moved on). Only a member whose coverage has not
+# changed since the stop is ended: a later event (a reactivation) means the stop was dealt with.
 _SPONSOR_STOPPED = """
 INSERT INTO tmp_coverage (participant_id, from_status, to_status, cause)
-SELECT p.id, p.status, 'ended', 'sponsor_stopped'
+SELECT DISTINCT p.id, p.status, 'ended', 'sponsor_stopped'
 FROM participant p
-JOIN sponsor_member sm ON sm.participant_id = p.id AND sm.left_on IS NULL
+JOIN sponsor_member sm ON sm.participant_id = p.id
 JOIN sponsor s ON s.id = sm.sponsor_id AND s.status = 'stopped' AND s.stopped_on <= :today
-WHERE p.status NOT IN ('ended', 'cancelled')
+WHERE p.status NOT IN ('ended', 'cancelled') AND (sm.left_on IS NULL OR sm.left_on >= s.stopped_on)
+  AND NOT EXISTS (SELECT 1 FROM coverage_event e WHERE e.participant_id = p.id AND e.occurred_on >= s.stopped_on)
 """
 
 
@@ -85,14 +99,15 @@ def evaluate(engine: Engine, today: date, arrears_months: int) -> dict[str, int]
         "today": today,
         "today_s": today.isoformat(),
         "now": utcnow(),
-        "params": "{}",
+        "m_s": m.isoformat(),
+        "arrears": arrears_months,
     }
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS tmp_coverage"))
         conn.execute(
             text(
                 "CREATE TEMP TABLE tmp_coverage (participant_id INTEGER PRIMARY KEY, from_status VARCHAR(12),"
-                " to_status VARCHAR(12), cause VARCHAR(40))"
+                " to_status VARCHAR(12), cause VARCHAR(40), last_paid DATE)"
             )
         )
         # A sponsor that stopped paying ends its members' coverage first, with that cause.
@@ -100,6 +115,7 @@ def evaluate(engine: Engine, today: date, arrears_months: int) -> dict[str, int]
         conn.execute(text(_TARGETS), params)
         for statement in _STATEMENTS:
             conn.execute(text(statement), params)
+        conn.execute(text(_NOTICES.format(json=json_object(conn))), params)
         counts = dict(conn.execute(text("SELECT to_status, COUNT(*) FROM tmp_coverage GROUP BY to_status")).all())
         conn.execute(text("DROP TABLE tmp_coverage"))
     return {str(k): int(v) for k, v in counts.items()}

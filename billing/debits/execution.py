@@ -7,6 +7,7 @@ gateway answers with the first outcome instead of charging again."""
 
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,9 +15,8 @@ from datetime import date, timedelta
 from sqlalchemy import Engine, text
 
 from billing.debits import runs
-from billing.debits.models import RunStatus
 from billing.debits.policy import RetryPolicy
-from billing.debits.resolve import AttemptRow, resolve
+from billing.debits.resolve import ATTEMPT_COLUMNS, AttemptRow, resolve
 from billing.gateways.base import ChargeRequest, Gateway
 from billing.timeutil import utcnow
 
@@ -67,34 +67,17 @@ def claim(engine: Engine, owner: str, lease: timedelta) -> Batch | None:
     return Batch(row.id, row.run_id, row.first_attempt_id, row.last_attempt_id, run_date)
 
 
-_LOAD = """
-SELECT a.id, a.contribution_id, c.participant_id, a.mandate_id, a.attempt_no, a.amount, a.idempotency_key,
-       m.payment_method, c.period
-FROM debit_attempt a
-JOIN contribution c ON c.id = a.contribution_id
-JOIN mandate m ON m.id = a.mandate_id
-WHERE a.run_id = :run AND a.id BETWEEN :lo AND :hi AND a.status = 'pending'
+_LOAD = f"""
+SELECT {ATTEMPT_COLUMNS} FROM debit_attempt a
+WHERE a.id BETWEEN :lo AND :hi AND a.run_id = :run AND a.status = 'pending'
 ORDER BY a.id
 """
 
 
 def load_attempts(engine: Engine, sql: str, params: dict[str, object]) -> list[AttemptRow]:
+    """``sql`` selects ``ATTEMPT_COLUMNS``."""
     with engine.connect() as conn:
-        rows = conn.execute(text(sql), params).all()
-    return [
-        AttemptRow(
-            r.id,
-            r.contribution_id,
-            r.participant_id,
-            r.mandate_id,
-            r.attempt_no,
-            r.amount,
-            r.idempotency_key,
-            r.payment_method,
-            r.period if isinstance(r.period, date) else date.fromisoformat(r.period),
-        )
-        for r in rows
-    ]
+        return [AttemptRow(*r) for r in conn.execute(text(sql), params)]
 
 
 def charge_requests(attempts: list[AttemptRow]) -> list[ChargeRequest]:
@@ -120,11 +103,7 @@ def process(engine: Engine, gateway: Gateway, batch: Batch, policy: RetryPolicy,
             text("UPDATE debit_batch SET status = 'done', finished_at = :now WHERE id = :b AND lease_owner = :o"),
             {"b": batch.id, "o": owner, "now": utcnow()},
         )
-        remaining = conn.execute(
-            text("SELECT COUNT(*) FROM debit_batch WHERE run_id = :r AND status <> 'done'"), {"r": batch.run_id}
-        ).scalar_one()
-        if remaining == 0:
-            runs.set_status(conn, batch.run_id, RunStatus.completed)
+        runs.complete_if_done(conn, batch.run_id)
     return counts
 
 
@@ -136,15 +115,22 @@ def work(
     clock: DayClock | None = None,
     owner: str | None = None,
     on_batch: Callable[[dict[str, int]], None] | None = None,
+    planning: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Claim and process batches until none is left; returns the number of attempts processed."""
+    """Claim and process batches until none is left (and ``planning()`` says no more are coming);
+    returns the number of attempts processed."""
     owner = owner or worker_name()
     done = 0
-    while (batch := claim(engine, owner, lease)) is not None:
+    while True:
+        batch = claim(engine, owner, lease)
+        if batch is None:
+            if not planning():
+                return done
+            time.sleep(0.02)
+            continue
         if clock is not None:
             clock.today = batch.run_date
         counts = process(engine, gateway, batch, policy, owner)
         done += sum(counts.values())
         if on_batch:
             on_batch(counts)
-    return done

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Date, bindparam, text
 from sqlmodel import Session
 
 from billing.debits.policy import RetryPolicy
@@ -24,13 +24,26 @@ from billing.timeutil import utcnow
 class AttemptRow:
     id: int
     contribution_id: int
-    participant_id: int
     mandate_id: int
     attempt_no: int
     amount: int
     idempotency_key: str
     payment_method: str
-    period: date
+
+
+ATTEMPT_COLUMNS = "a.id, a.contribution_id, a.mandate_id, a.attempt_no, a.amount, a.idempotency_key, a.payment_method"
+
+
+def _failure_context(conn: Connection, contribution_ids: list[int]) -> dict[int, tuple[int, date]]:
+    """Participant and month of the contributions whose debit failed: only failures need them."""
+    if not contribution_ids:
+        return {}
+    stmt = (
+        text("SELECT id, participant_id, period FROM contribution WHERE id IN :ids")
+        .bindparams(bindparam("ids", expanding=True))
+        .columns(period=Date)
+    )
+    return {cid: (pid, period) for cid, pid, period in conn.execute(stmt, {"ids": contribution_ids})}
 
 
 _COLUMNS = (
@@ -85,17 +98,22 @@ def resolve(
     rows: list[tuple[object, ...]] = []
     hard: list[tuple[AttemptRow, str]] = []
     counts = {"succeeded": 0, "failed": 0, "unknown": 0}
-    for a, r in zip(attempts, results, strict=True):
-        status = _classify(r)
+    statuses = [_classify(r) for r in results]
+    context = _failure_context(
+        conn, [a.contribution_id for a, st in zip(attempts, statuses, strict=True) if st == "failed"]
+    )
+    for a, r, status in zip(attempts, results, statuses, strict=True):
         counts[status] += 1
         code = r.failure_code.value if r.failure_code else None
         next_on: date | None = None
         stop: str | None = None
         retry_at: datetime | None = None
         params: str | None = None
+        participant_id: int | None = None
         if status == "failed":
             assert code is not None
-            next_on = policy.next_retry(code, today, a.attempt_no, a.period)
+            participant_id, period = context[a.contribution_id]
+            next_on = policy.next_retry(code, today, a.attempt_no, period)
             if next_on is None:
                 stop = code if rule(code).failure_class is FailureClass.hard else "max_attempts"
             if rule(code).failure_class is FailureClass.hard:
@@ -104,7 +122,7 @@ def resolve(
                 {
                     "code": code,
                     "amount": a.amount,
-                    "period": a.period.isoformat(),
+                    "period": period.isoformat(),
                     "next_try": next_on.isoformat() if next_on else None,
                 }
             )
@@ -115,7 +133,7 @@ def resolve(
             (
                 a.id,
                 a.contribution_id,
-                a.participant_id,
+                participant_id,
                 a.attempt_no,
                 a.amount,
                 status,

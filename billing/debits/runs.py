@@ -45,6 +45,17 @@ def set_status(conn: Connection, run_id: int, status: RunStatus, planned: int | 
     conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
 
 
+def complete_if_done(conn: Connection, run_id: int) -> None:
+    """A planned run whose batches are all done is completed (never one still being planned)."""
+    conn.execute(
+        text(
+            "UPDATE job_run SET status = 'completed', finished_at = :now WHERE id = :r AND status = 'running' "
+            "AND NOT EXISTS (SELECT 1 FROM debit_batch WHERE run_id = :r AND status <> 'done')"
+        ),
+        {"r": run_id, "now": utcnow()},
+    )
+
+
 def claim_start(engine: Engine, run_id: int) -> bool:
     """Move a run from planning to running; only one caller wins ("losers see 0 rows")."""
     with engine.begin() as conn:

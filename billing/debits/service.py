@@ -2,12 +2,13 @@
 the simulation call. Each is safe to run twice for the same day."""
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from billing.debits import planning, runs
-from billing.debits.execution import DayClock, work
+from billing.debits.execution import DayClock, work, worker_name
 from billing.debits.models import RunKind
 from billing.debits.policy import from_settings as retry_policy
 from billing.debits.settlement import settle
@@ -34,12 +35,37 @@ def run_debits(
     clock: DayClock,
     today: date,
     on_batch: Callable[[dict[str, int]], None] | None = None,
+    threads: int = 1,
 ) -> int:
-    """Start, plan and work the day's run in this process (the CLI and the simulation)."""
+    """Start, plan and work the day's run in this process (the CLI, the simulation, the benchmark).
+    On PostgreSQL ``threads`` workers charge the first chunks while the planner writes the next ones;
+    SQLite has one writer, so there the run is planned, then worked."""
     clock.today = today
-    run_id = start_debit_run(engine, settings, today)
+    run_id = runs.start(engine, RunKind.debit, today)
     lease = timedelta(seconds=settings.lease_seconds)
-    work(engine, gateway, retry_policy(settings), lease, clock=clock, on_batch=on_batch)
+    policy = retry_policy(settings)
+    if engine.dialect.name != "postgresql":
+        planning.plan(engine, run_id, today, settings.debit_batch_size)
+        work(engine, gateway, policy, lease, clock=clock, on_batch=on_batch)
+        return run_id
+    with ThreadPoolExecutor(max_workers=threads + 1) as pool:
+        planner = pool.submit(planning.plan, engine, run_id, today, settings.debit_batch_size)
+        workers = [
+            pool.submit(
+                work,
+                engine,
+                gateway,
+                policy,
+                lease,
+                clock,
+                f"{worker_name()}:{i}",
+                on_batch,
+                lambda: not planner.done(),
+            )
+            for i in range(threads)
+        ]
+        for future in (planner, *workers):
+            future.result()  # re-raises a thread's error here
     return run_id
 
 

@@ -7,17 +7,14 @@ from sqlalchemy import Engine
 
 from billing.debits.execution import charge_requests, load_attempts
 from billing.debits.policy import RetryPolicy
-from billing.debits.resolve import resolve
+from billing.debits.resolve import ATTEMPT_COLUMNS, resolve
 from billing.gateways.base import ChargeResult, ChargeStatus, Gateway
 from billing.timeutil import utcnow
 
-_UNSETTLED = """
-SELECT a.id, a.contribution_id, c.participant_id, a.mandate_id, a.attempt_no, a.amount, a.idempotency_key,
-       m.payment_method, c.period
+_UNSETTLED = f"""
+SELECT {ATTEMPT_COLUMNS}
 FROM debit_unsettled u
 JOIN debit_attempt a ON a.id = u.attempt_id
-JOIN contribution c ON c.id = a.contribution_id
-JOIN mandate m ON m.id = a.mandate_id
 WHERE u.retry_at <= :now
 ORDER BY u.retry_at, a.id
 LIMIT :limit

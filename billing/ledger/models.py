@@ -24,7 +24,7 @@ class LedgerTransfer(SQLModel, table=True):
     id: int | None = big_pk()
     # One posting per succeeded attempt: the unique index makes a replayed resolution post nothing.
     attempt_id: int = Field(sa_type=BIG_ID, unique=True)
-    contribution_id: int = Field(sa_type=BIG_ID, index=True)
+    contribution_id: int = Field(sa_type=BIG_ID)
     debit_account: Account = enum_field(Account)
     credit_account: Account = enum_field(Account)
     amount: int = money()

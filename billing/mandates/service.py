@@ -28,6 +28,14 @@ def _live_mandate(session: Session, participant_id: int | None, sponsor_id: int 
     return session.exec(select(Mandate.id).where(owner, col(Mandate.status).in_(LIVE_STATUSES))).first()
 
 
+def live_of_participant(session: Session, participant_id: int) -> list[Mandate]:
+    return list(
+        session.exec(
+            select(Mandate).where(Mandate.participant_id == participant_id, col(Mandate.status).in_(LIVE_STATUSES))
+        ).all()
+    )
+
+
 def _already_live(data: MandateCreate, existing: int | None) -> Conflict:
     which = f" ({existing})" if existing else ""
     return Conflict(

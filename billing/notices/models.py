@@ -25,6 +25,12 @@ class Notice(SQLModel, table=True):
     kind: NoticeKind = enum_field(NoticeKind)
     # Makes writing a notice idempotent: e.g. ``debit_failed:<attempt id>``.
     dedupe_key: str = Field(max_length=80, unique=True)
+    # What the text is rendered from (billing.notices.texts), as it was when the notice was written.
     params: dict = Field(default_factory=dict, sa_type=JSON)  # type: ignore[type-arg]
     created_at: datetime = created_at()
     sent_at: datetime | None = timestamp(index=True)
+    # Delivery: a failed send is retried at ``retry_at`` (the delay doubles) up to notice_max_attempts.
+    # The server default lets the set-based INSERT ... SELECT writers leave it out.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, max_length=200)
+    retry_at: datetime | None = timestamp()

@@ -3,8 +3,10 @@ from flask_openapi3 import APIBlueprint, Tag
 from billing import db
 from billing.auth.guard import STAFF, current_user, roles, visible_participant
 from billing.auth.models import Role
+from billing.coverage import service as coverage
 from billing.participants import service
 from billing.participants.schemas import (
+    CancelBody,
     ParticipantCreate,
     ParticipantOut,
     ParticipantPage,
@@ -50,3 +52,26 @@ def list_participants(query: ParticipantQuery):  # type: ignore[no-untyped-def]
         per_page=query.per_page,
         total=total,
     ).model_dump(mode="json")
+
+
+@bp.post("/<int:participant_id>/cancel", responses={200: ParticipantOut})
+@roles(Role.admin, Role.finance, Role.worker)
+def cancel_participant(path: ParticipantPath, body: CancelBody):  # type: ignore[no-untyped-def]
+    """Berhenti sukarela; mandat dicabut / Leave voluntarily; the mandate is revoked"""
+    visible_participant(path.participant_id)
+    session = db.session()
+    participant = service.get(session, path.participant_id)
+    with db.transaction():
+        coverage.cancel(session, participant, today(), f"user:{current_user().id}", body.reason)
+    return ParticipantOut.model_validate(participant).model_dump(mode="json")
+
+
+@bp.post("/<int:participant_id>/reregister", responses={200: ParticipantOut})
+@roles(Role.admin, Role.finance)
+def reregister_participant(path: ParticipantPath):  # type: ignore[no-untyped-def]
+    """Daftar ulang setelah kepesertaan berakhir / Register again after membership ended"""
+    session = db.session()
+    participant = service.get(session, path.participant_id)
+    with db.transaction():
+        coverage.reregister(session, participant, today())
+    return ParticipantOut.model_validate(participant).model_dump(mode="json")

@@ -95,3 +95,9 @@ class ParticipantPath(BaseModel):
 
 class ParticipantPage(Page[ParticipantOut]):
     pass
+
+
+class CancelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str | None = Field(default=None, max_length=200)

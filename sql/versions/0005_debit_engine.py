@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("gateway", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("payment_method", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("status", sa.String(length=9), nullable=False),
         sa.Column("failure_code", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("gateway_reference", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
@@ -37,10 +38,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("contribution_id", "attempt_no", name="uq_debit_attempt_contribution_no"),
         sa.UniqueConstraint("idempotency_key", name="uq_debit_attempt_idempotency_key"),
-        postgresql_with={"fillfactor": 80},
+        postgresql_with={"fillfactor": 50},
     )
-    with op.batch_alter_table("debit_attempt", schema=None) as batch_op:
-        batch_op.create_index("ix_debit_attempt_run_id_id", ["run_id", "id"], unique=False)
 
     op.create_table(
         "job_run",
@@ -49,6 +48,7 @@ def upgrade() -> None:
         sa.Column("run_date", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=9), nullable=False),
         sa.Column("planned", sa.Integer(), nullable=False),
+        sa.Column("planned_through", sa.BigInteger(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
@@ -67,8 +67,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("attempt_id"),
     )
-    with op.batch_alter_table("ledger_transfer", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_ledger_transfer_contribution_id"), ["contribution_id"], unique=False)
 
     op.create_table(
         "debit_batch",
@@ -160,12 +158,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_debit_batch_claim")
 
     op.drop_table("debit_batch")
-    with op.batch_alter_table("ledger_transfer", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ledger_transfer_contribution_id"))
 
     op.drop_table("ledger_transfer")
     op.drop_table("job_run")
-    with op.batch_alter_table("debit_attempt", schema=None) as batch_op:
-        batch_op.drop_index("ix_debit_attempt_run_id_id")
 
     op.drop_table("debit_attempt")

@@ -12,6 +12,7 @@ def test_the_schedule_list() -> None:
         ("debit-run", jobs.debit_run),
         ("lapse-evaluation", jobs.lapse_evaluation),
         ("settle-unknown", jobs.settle_unknown_outcomes),
+        ("send-notices", jobs.send_notices),
     ]
 
 
@@ -26,6 +27,8 @@ def test_scheduler_registers_every_job_in_jakarta_time() -> None:
     assert str(debit.fields[5]) == "6"  # hour
     assert isinstance(registered["settle-unknown"].trigger, IntervalTrigger)
     assert registered["settle-unknown"].trigger.interval.total_seconds() == 300
+    assert isinstance(registered["send-notices"].trigger, IntervalTrigger)
+    assert registered["send-notices"].trigger.interval.total_seconds() == 60
     for job in registered.values():
         assert job.coalesce and job.max_instances == 1
         assert job.args == (ctx,)

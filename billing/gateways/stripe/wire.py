@@ -1,0 +1,60 @@
+"""Stripe's wire format: form-encoded bodies with nested keys (``metadata[attempt_id]=7``), and
+amounts in the currency's minor unit. Stripe treats IDR as a two-decimal currency, so Rp 16,800 is
+``amount=1680000``; our amounts are whole rupiah and are converted here, at the boundary."""
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+# Currencies whose Stripe amount is the whole unit itself (a sample of Stripe's zero-decimal list).
+ZERO_DECIMAL = frozenset({"jpy", "krw", "vnd", "clp", "pyg", "xaf", "xof"})
+_KEY = re.compile(r"([^\[\]]+)|\[([^\[\]]*)\]")
+
+
+def to_minor(amount: int, currency: str) -> int:
+    return amount if currency.lower() in ZERO_DECIMAL else amount * 100
+
+
+def from_minor(amount: int, currency: str) -> int:
+    """Whole units; ValueError when the amount has a fraction (never for what we sent)."""
+    if currency.lower() in ZERO_DECIMAL:
+        return amount
+    whole, cents = divmod(amount, 100)
+    if cents:
+        raise ValueError(f"{amount} {currency} minor units is not a whole amount")
+    return whole
+
+
+def _flatten(prefix: str, value: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _flatten(f"{prefix}[{k}]" if prefix else str(k), v)
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            yield from _flatten(f"{prefix}[{i}]", v)
+    elif isinstance(value, bool):
+        yield prefix, "true" if value else "false"
+    elif value is not None:
+        yield prefix, str(value)
+
+
+def encode(params: Mapping[str, Any]) -> bytes:
+    """``{"metadata": {"a": 1}, "confirm": True}`` → ``metadata[a]=1&confirm=true``."""
+    return urlencode(list(_flatten("", params))).encode()
+
+
+def decode(body: bytes | str) -> dict[str, Any]:
+    """The inverse of ``encode`` for nested mappings (what a Stripe-like server reads)."""
+    text = body.decode() if isinstance(body, bytes) else body
+    out: dict[str, Any] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        parts = [a or b for a, b in _KEY.findall(key)]
+        node = out
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ValueError(f"parameter {key!r} conflicts with another")
+            node = child
+        node[parts[-1]] = value
+    return out

@@ -1,0 +1,121 @@
+"""A notice's SMS/WhatsApp text, Indonesian first, then " / " English. It is rendered from the params
+stored with the notice when it was written, so it tells what was true then:
+
+- ``debit_upcoming``: amount, period, debit_on, account (the mandate's display, e.g. "BRI ••••1234");
+- ``debit_failed``: code, amount, period, next_try (null when no retry is scheduled);
+- ``coverage_at_risk``: last_paid, through (the latest month already due), arrears_months;
+- ``coverage_ended``: cause, last_paid (null if never paid), arrears_months.
+
+Dates are ISO strings in the params."""
+
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from billing.gateways.failures import notice_text
+from billing.notices.models import NoticeKind
+from billing.timeutil import add_months
+
+ID, EN = "id", "en"
+Params = Mapping[str, Any]
+
+
+def rupiah(amount: int, locale: str) -> str:
+    """Rp16.800 in Indonesian, Rp16,800 in English: whole rupiah, no decimals."""
+    return "Rp" + format_decimal(amount, locale=locale)
+
+
+def day(value: date, locale: str) -> str:
+    return format_date(value, format="long", locale=locale)
+
+
+def month(value: date, locale: str) -> str:
+    return format_date(value, format="MMMM y", locale=locale)
+
+
+def _optional_date(params: Params, key: str) -> date | None:
+    value = params.get(key)
+    return None if value is None else date.fromisoformat(str(value)[:10])
+
+
+def _date(params: Params, key: str) -> date:
+    value = _optional_date(params, key)
+    if value is None:
+        raise ValueError(f"notice params lack {key!r}")
+    return value
+
+
+def _months(first: date, last: date, locale: str) -> str:
+    if first == last:
+        return month(first, locale)
+    joiner = " s.d. " if locale == ID else " to "
+    return month(first, locale) + joiner + month(last, locale)
+
+
+def debit_upcoming(p: Params) -> str:
+    period, on, account, amount = _date(p, "period"), _date(p, "debit_on"), p["account"], p["amount"]
+    return (
+        f"Iuran BPJS Ketenagakerjaan {month(period, ID)} sebesar {rupiah(amount, ID)} akan ditarik dari {account} "
+        f"pada {day(on, ID)}. Pastikan saldo cukup. / Your BPJS Ketenagakerjaan contribution for "
+        f"{month(period, EN)}, {rupiah(amount, EN)}, will be debited from {account} on {day(on, EN)}. "
+        "Please keep enough balance."
+    )
+
+
+def debit_failed(p: Params) -> str:
+    period, amount = _date(p, "period"), p["amount"]
+    # notice_text says what happened and what to do as "Indonesian / English": each half goes to its side.
+    what_id, _, what_en = notice_text(p["code"], _optional_date(p, "next_try")).partition(" / ")
+    return (
+        f"Penarikan iuran BPJS Ketenagakerjaan {month(period, ID)} sebesar {rupiah(amount, ID)} gagal. {what_id} / "
+        f"The debit of your BPJS Ketenagakerjaan contribution for {month(period, EN)}, {rupiah(amount, EN)}, "
+        f"failed. {what_en}"
+    )
+
+
+def pay_by(last_paid: date, arrears_months: int) -> date:
+    """Arrears can be paid until the end of the ``arrears_months``-th month after the last covered one."""
+    return add_months(last_paid, arrears_months + 1) - timedelta(days=1)
+
+
+def coverage_at_risk(p: Params) -> str:
+    last_paid, through = _date(p, "last_paid"), _date(p, "through")
+    first = add_months(last_paid, 1)
+    deadline = pay_by(last_paid, int(p["arrears_months"]))
+    return (
+        f"Iuran BPJS Ketenagakerjaan belum dibayar: {_months(first, through, ID)}. Bayar paling lambat "
+        f"{day(deadline, ID)} agar kepesertaan Anda tidak berakhir. / BPJS Ketenagakerjaan contribution unpaid: "
+        f"{_months(first, through, EN)}. Pay by {day(deadline, EN)} to keep your membership."
+    )
+
+
+def coverage_ended(p: Params) -> str:
+    last_paid = _optional_date(p, "last_paid")
+    if p.get("cause") == "sponsor_stopped":
+        why_id, why_en = "pemberi bantuan iuran berhenti membayar", "your sponsor stopped paying"
+    else:
+        n = int(p["arrears_months"])
+        why_id, why_en = f"iuran tidak dibayar lebih dari {n} bulan", f"contributions were unpaid for over {n} months"
+    last_id = f" (terakhir dibayar: {month(last_paid, ID)})" if last_paid else ""
+    last_en = f" (last paid: {month(last_paid, EN)})" if last_paid else ""
+    return (
+        f"Kepesertaan BPJS Ketenagakerjaan Anda berakhir: {why_id}{last_id}. Membayar lagi berarti "
+        f"pendaftaran baru. / Your BPJS Ketenagakerjaan membership has ended: {why_en}{last_en}. "
+        "Paying again means registering anew."
+    )
+
+
+RENDERERS: dict[NoticeKind, Callable[[Params], str]] = {
+    NoticeKind.debit_upcoming: debit_upcoming,
+    NoticeKind.debit_failed: debit_failed,
+    NoticeKind.coverage_at_risk: coverage_at_risk,
+    NoticeKind.coverage_ended: coverage_ended,
+}
+
+
+def render(kind: NoticeKind | str, params: Params) -> str:
+    """The text of a notice; KeyError/ValueError when its params lack what the kind needs."""
+    return RENDERERS[NoticeKind(kind)](params)
