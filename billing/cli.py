@@ -15,6 +15,7 @@ def register_commands(app: Flask) -> None:
     from billing.gateways.simulator.stripe_face.cli import gateway_sim
     from billing.notices.cli import notices
     from billing.regions.cli import regions
+    from billing.reports.cli import report
 
     for group in (
         db_group,
@@ -30,6 +31,7 @@ def register_commands(app: Flask) -> None:
         coverage,
         notices,
         gateway_sim,
+        report,
     ):
         app.cli.add_command(group)
 

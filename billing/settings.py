@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     debit_batch_size: int = 2000
     lease_seconds: int = 120
     gateway_concurrency: int = 32
+    # Reports: the headless Chromium that prints the PDF (Debian's "chromium" package).
+    report_chromium: str = "chromium"
     # Notices to workers: the upcoming-debit reminder comes this many days before the debit day.
     notice_days_before_debit: int = 2
     notice_sender: str = "logging"  # a name in the "billing.notice_senders" entry-point group

@@ -15,6 +15,7 @@ from billing.debits.execution import DayClock
 from billing.debits.models import RunKind
 from billing.debits.service import gateway_for, settle_unknown, start_debit_run
 from billing.notices.service import queue_upcoming, send_due
+from billing.reports.snapshot import refresh as refresh_reports
 from billing.settings import Settings
 from billing.timeutil import add_months, today_local
 
@@ -71,3 +72,9 @@ def settle_unknown_outcomes(ctx: JobContext, today: date | None = None) -> dict[
 def send_notices(ctx: JobContext) -> int:
     """Deliver the outbox (not a function of "today": a notice is due as soon as it is written)."""
     return send_due(ctx.engine, ctx.settings)
+
+
+def report_snapshots(ctx: JobContext, today: date | None = None) -> list[date]:
+    """Rebuild the report snapshot of this month and the last (late retries still change the last)."""
+    day = ctx.today(today)
+    return refresh_reports(ctx.engine, add_months(day, -1), day, day)

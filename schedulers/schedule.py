@@ -57,6 +57,12 @@ SCHEDULE: tuple[Job, ...] = (
         {"type": "interval", "minutes": 1},
         "Kirim pemberitahuan ke peserta / Send notices to workers",
     ),
+    Job(
+        "report-snapshots",
+        jobs.report_snapshots,
+        {"type": "cron", "hour": 23, "minute": 30},
+        "Perbarui data laporan bulan ini dan lalu / Refresh this and last month's report figures",
+    ),
 )
 
 

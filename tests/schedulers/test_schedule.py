@@ -13,6 +13,7 @@ def test_the_schedule_list() -> None:
         ("lapse-evaluation", jobs.lapse_evaluation),
         ("settle-unknown", jobs.settle_unknown_outcomes),
         ("send-notices", jobs.send_notices),
+        ("report-snapshots", jobs.report_snapshots),
     ]
 
 
@@ -29,6 +30,10 @@ def test_scheduler_registers_every_job_in_jakarta_time() -> None:
     assert registered["settle-unknown"].trigger.interval.total_seconds() == 300
     assert isinstance(registered["send-notices"].trigger, IntervalTrigger)
     assert registered["send-notices"].trigger.interval.total_seconds() == 60
+    # After the lapse evaluation (23:00), so the night's coverage events are in the snapshot.
+    snapshots = registered["report-snapshots"].trigger
+    assert isinstance(snapshots, CronTrigger)
+    assert (str(snapshots.fields[5]), str(snapshots.fields[6])) == ("23", "30")
     for job in registered.values():
         assert job.coalesce and job.max_instances == 1
         assert job.args == (ctx,)
