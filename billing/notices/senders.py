@@ -8,11 +8,11 @@ Delivery is at least once (a crash between sending and recording it sends again)
 deduplicates should be given ``dedupe_key``, which is the same on every try."""
 
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Protocol, runtime_checkable
 
 import structlog
 
+from billing import plugins
 from billing.notices.models import NoticeKind
 from billing.observability import redact
 
@@ -61,27 +61,11 @@ class UnknownSender(LookupError):
     pass
 
 
-def _entry_points() -> dict[str, list[EntryPoint]]:
-    found: dict[str, list[EntryPoint]] = {}
-    for ep in entry_points(group=GROUP):
-        found.setdefault(ep.name, []).append(ep)
-    return found
-
-
 def known_senders() -> list[str]:
-    return sorted(_entry_points())
+    return plugins.names(GROUP)
 
 
 def load_sender(name: str, **options: Any) -> Sender:
     """The sender registered as ``name``, built by its factory with ``options``."""
-    found = _entry_points()
-    candidates = {ep.value for ep in found.get(name, [])}
-    if not candidates:
-        known = ", ".join(sorted(found)) or "none"
-        raise UnknownSender(f"unknown notice sender {name!r}; known senders: {known}")
-    if len(candidates) > 1:
-        raise UnknownSender(f"notice sender {name!r} is registered more than once: {', '.join(sorted(candidates))}")
-    sender = found[name][0].load()(**options)
-    if not isinstance(sender, Sender):
-        raise TypeError(f"the factory of notice sender {name!r} returned {type(sender).__name__}, not a Sender")
+    sender: Sender = plugins.load(GROUP, name, "notice sender", Sender, UnknownSender, **options)
     return sender
