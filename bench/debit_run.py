@@ -12,29 +12,17 @@ import resource
 import time
 from datetime import date
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from database import fresh_database
+from sqlalchemy import text
 
 from billing.db import make_engine
 from billing.debits.execution import DayClock
 from billing.debits.service import run_debits
 from billing.gateways.registry import load_gateway
-from billing.migrations import upgrade
 from billing.settings import Settings
 
 DAY = date(2024, 6, 5)
 PERIOD = date(2024, 6, 1)
-
-
-def fresh_database(url: str) -> None:
-    """A new database with the real migrations, so the schema measured is the one the code ships."""
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    upgrade(url)
 
 
 def populate(engine, n: int) -> None:  # type: ignore[no-untyped-def]

@@ -19,26 +19,15 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from database import fresh_database
+from sqlalchemy import text
 
 from billing.db import make_engine
-from billing.migrations import upgrade
 from billing.reports import service, snapshot
 
 TODAY = date(2025, 1, 15)
 HISTORY = (date(2023, 12, 1), date(2024, 12, 1))  # the opening month and the twelve of 2024
 SPONSORS = 500
-
-
-def fresh_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    upgrade(url)
 
 
 # Each statement is one set-based step; :n is the number of participants.
