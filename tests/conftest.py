@@ -5,6 +5,7 @@ migrations applied. Tests are isolated by emptying the non-reference tables afte
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -26,9 +27,10 @@ def _pg_unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL not reachable: {reason}")
 
 
-@pytest.fixture(scope="session")
-def _postgresql_database() -> Iterator[str]:
-    name = f"billing_test_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def new_pg_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards; fails in CI, skips elsewhere, if unreachable."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -36,12 +38,19 @@ def _postgresql_database() -> Iterator[str]:
     except Exception as exc:  # any failure to reach or use the server
         admin.dispose()
         _pg_unavailable(str(exc).splitlines()[0])
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgresql_database() -> Iterator[str]:
+    with new_pg_database("billing_test") as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

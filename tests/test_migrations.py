@@ -1,6 +1,5 @@
 """The migrations in ``sql/`` and the models agree exactly, on both backends, and run down and up again."""
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,11 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from billing.migrations import alembic_config, upgrade
 from billing.models import metadata
-from tests.conftest import BACKENDS, PG_ADMIN_URL, _pg_unavailable
+from tests.conftest import BACKENDS, new_pg_database
 
 
 @pytest.fixture(params=BACKENDS)
@@ -23,18 +21,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return
-    name = f"billing_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # any failure to reach or use the server
-        admin.dispose()
-        _pg_unavailable(str(exc).splitlines()[0])
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_pg_database("billing_mig") as url:
+        yield url
 
 
 def schema_diff(url: str) -> list[object]:
