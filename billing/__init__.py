@@ -62,6 +62,7 @@ def _register_api(app: OpenAPI) -> None:
     from billing.regions.api import bp as regions
     from billing.reports.api import bp as reports
     from billing.requests import check_body
+    from billing.simulation.api import bp as sandbox
     from billing.sponsors.api import bp as sponsors
     from billing.tariffs.api import bp as tariffs
     from billing.webhooks.api import bp as webhooks
@@ -77,6 +78,7 @@ def _register_api(app: OpenAPI) -> None:
         webhooks,
         reports,
         notices,
+        sandbox,
     ):
         app.register_api(bp)
 

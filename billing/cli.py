@@ -16,6 +16,7 @@ def register_commands(app: Flask) -> None:
     from billing.notices.cli import notices
     from billing.regions.cli import regions
     from billing.reports.cli import report
+    from billing.simulation.cli import scenario, simulate
 
     for group in (
         db_group,
@@ -32,6 +33,8 @@ def register_commands(app: Flask) -> None:
         notices,
         gateway_sim,
         report,
+        simulate,
+        scenario,
     ):
         app.cli.add_command(group)
 

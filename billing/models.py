@@ -13,6 +13,7 @@ import billing.notices.models
 import billing.participants.models
 import billing.regions.models
 import billing.reports.models
+import billing.simulation.models
 import billing.sponsors.models
 import billing.tariffs.models
 import billing.webhooks.models  # noqa: F401

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 256 * 1024
     log_level: str = "INFO"
     log_json: bool = True
+    # A sandbox runs on a simulated clock (``billing simulate``, the sandbox clock API); never production.
+    sandbox: bool = False
 
     # Debit engine. Defaults follow shared/DOMAIN.md; every number is a policy setting.
     retry_strategy: str = "payday"  # "payday" (aimed at paydays) or "fixed"
@@ -54,6 +56,8 @@ def current() -> Settings:
 
 
 def today() -> date:
-    from billing.timeutil import today_local
+    """Today in the service's timezone, or the sandbox clock's day in a sandbox."""
+    from billing import db
+    from billing.simulation.clock import effective_today
 
-    return today_local(current().timezone)
+    return effective_today(current(), db.engine())

@@ -2,7 +2,7 @@
 time-travel simulation call the very same functions). Each is safe to fire twice."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -14,23 +14,30 @@ from billing.debits import runs
 from billing.debits.execution import DayClock
 from billing.debits.models import RunKind
 from billing.debits.service import gateway_for, settle_unknown, start_debit_run
+from billing.gateways.base import Gateway
 from billing.notices.service import queue_upcoming, send_due
 from billing.reports.snapshot import refresh as refresh_reports
 from billing.settings import Settings
-from billing.timeutil import add_months, today_local
+from billing.simulation.clock import effective_today
+from billing.timeutil import add_months
 
 
 @dataclass
 class JobContext:
     settings: Settings
     engine: Engine
+    # The simulation passes its bank, which keeps what was charged; otherwise one is loaded per job.
+    gateway: Gateway | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "JobContext":
         return cls(settings, make_engine(settings.database_url))
 
     def today(self, today: date | None) -> date:
-        return today or today_local(self.settings.timezone)
+        return today or effective_today(self.settings, self.engine)
+
+    def gateway_on(self, day: date) -> Gateway:
+        return self.gateway or gateway_for(self.settings, DayClock(day))
 
 
 def generate_contributions(ctx: JobContext, today: date | None = None) -> int:
@@ -64,9 +71,11 @@ def lapse_evaluation(ctx: JobContext, today: date | None = None) -> dict[str, in
     return changes
 
 
-def settle_unknown_outcomes(ctx: JobContext, today: date | None = None) -> dict[str, int]:
+def settle_unknown_outcomes(ctx: JobContext, today: date | None = None, now: datetime | None = None) -> dict[str, int]:
+    """``now`` (default: the real time) decides which unknown outcomes are due; the simulation, which
+    runs a day's minutes at once, passes a later one."""
     day = ctx.today(today)
-    return settle_unknown(ctx.engine, ctx.settings, gateway_for(ctx.settings, DayClock(day)), day)
+    return settle_unknown(ctx.engine, ctx.settings, ctx.gateway_on(day), day, now)
 
 
 def send_notices(ctx: JobContext) -> int:

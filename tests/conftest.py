@@ -65,10 +65,10 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """The database URL of one backend; emptied (but for reference data) after the test."""
     url: str = request.getfixturevalue(f"_{request.param}_database")
     yield url
-    _empty(url)
+    empty_database(url)
 
 
-def _empty(url: str) -> None:
+def empty_database(url: str) -> None:
     engine = create_engine(url)
     tables = [t for t in reversed(metadata.sorted_tables) if not t.info.get("reference")]
     with engine.begin() as conn:
@@ -109,7 +109,7 @@ def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """PostgreSQL only: multi-process tests (SKIP LOCKED claims, advisory locks)."""
     url: str = request.getfixturevalue("_postgresql_database")
     yield url
-    _empty(url)
+    empty_database(url)
 
 
 @pytest.fixture
@@ -117,4 +117,4 @@ def sqlite_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """SQLite only: long in-process simulations whose point is not the database."""
     url: str = request.getfixturevalue("_sqlite_database")
     yield url
-    _empty(url)
+    empty_database(url)

@@ -9,6 +9,7 @@ import pytest
 from billing import API_PREFIX
 from billing.auth.guard import PUBLIC_ATTR, ROLES_ATTR
 from billing.auth.models import Role
+from billing.settings import Settings
 from tests.api_routes import ALL_RULES, API_RULES, APP, BODY_METHODS, api_cases, url_for_rule
 from tests.factories import auth, enrol, token
 
@@ -24,6 +25,12 @@ def assert_problem(resp: Any, status: int, code: str | None = None) -> dict[str,
     if code is not None:
         assert body["code"] == code
     return body
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """A sandbox: outside one the sandbox endpoints refuse every role alike (tested on their own)."""
+    return settings.model_copy(update={"sandbox": True})
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 Monthly generation for everyone is in ``generation``."""
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -64,15 +65,47 @@ def _pay_offline(session: Session, contribution_ids: list[int], receipt_number: 
     result = session.execute(
         update(Contribution)
         .where(col(Contribution.id).in_(contribution_ids), Contribution.status == ContributionStatus.due)
-        .values(
-            status=ContributionStatus.paid,
-            paid_via=PaidVia.offline,
-            receipt_number=receipt_number,
-            paid_on=paid_on,
-            paid_at=utcnow(),
-        )
+        .values(_paid(PaidVia.offline, receipt_number, paid_on))
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def pay_sponsor_invoice(session: Session, sponsor_id: int, period: date, receipt_number: str, paid_on: date) -> int:
+    """A sponsor's transfer for one month: every contribution it owes for that month and that is still
+    due is paid with the transfer's receipt. Returns how many; a repeated transfer pays none."""
+    result = session.execute(
+        update(Contribution)
+        .where(
+            col(Contribution.sponsor_id) == sponsor_id,
+            col(Contribution.period) == month_start(period),
+            Contribution.status == ContributionStatus.due,
+        )
+        .values(_paid(PaidVia.sponsor, receipt_number, paid_on))
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_paid_through(session: Session, last_period: date, receipt_number: str) -> int:
+    """Every contribution through ``last_period`` still due was paid before this service ran (a
+    legacy system's history, on the first of its month). Returns how many."""
+    result = session.execute(
+        update(Contribution)
+        .where(col(Contribution.period) <= month_start(last_period), Contribution.status == ContributionStatus.due)
+        .values(_paid(PaidVia.offline, receipt_number, Contribution.period))
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _paid(via: PaidVia, receipt_number: str, paid_on: Any) -> dict[str, Any]:
+    return {
+        "status": ContributionStatus.paid,
+        "paid_via": via,
+        "receipt_number": receipt_number,
+        "paid_on": paid_on,
+        "paid_at": utcnow(),
+    }
 
 
 def _create(session: Session, participant: Participant, period: date) -> Contribution:

@@ -67,6 +67,17 @@ def claim(engine: Engine, owner: str, lease: timedelta) -> Batch | None:
     return Batch(row.id, row.run_id, row.first_attempt_id, row.last_attempt_id, run_date)
 
 
+def expire_leases(engine: Engine) -> int:
+    """Make every claimed batch claimable at once. Only for a process that knows their owners are gone:
+    a resumed simulation, the only worker of its sandbox, after the run it resumes was killed."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            text("UPDATE debit_batch SET lease_expires_at = :past WHERE status = 'claimed'"),
+            {"past": utcnow() - timedelta(seconds=1)},
+        )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 _LOAD = f"""
 SELECT {ATTEMPT_COLUMNS} FROM debit_attempt a
 WHERE a.id BETWEEN :lo AND :hi AND a.run_id = :run AND a.status = 'pending'

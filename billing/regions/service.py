@@ -1,4 +1,5 @@
 import csv
+from collections.abc import Iterable
 from typing import TextIO
 
 from pydantic import ValidationError
@@ -51,6 +52,12 @@ def import_workforce_csv(session: Session, fh: TextIO) -> int:
             code="invalid_csv",
             errors=problems,
         )
+    save_workforce(session, rows)
+    return len(rows)
+
+
+def save_workforce(session: Session, rows: Iterable[WorkforceRow]) -> None:
+    """Insert or replace each region's figures for its year (rows already checked)."""
     for row in rows:
         session.merge(
             RegionWorkforce(
@@ -61,7 +68,6 @@ def import_workforce_csv(session: Session, fh: TextIO) -> int:
             )
         )
     session.commit()
-    return len(rows)
 
 
 def workforce(session: Session, code: str) -> list[WorkforceOut]:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from billing.db import make_engine
 from billing.gateways.simulator import Population
 from billing.settings import Settings
-from tests.conftest import _empty
+from tests.conftest import empty_database
 from tests.debits.world import World, enrol, rows
 
 START, END = date(2024, 6, 1), date(2024, 8, 31)
@@ -37,7 +37,7 @@ def _simulate(url: str, strategy: str, tokens: list[str]) -> float:
     World.create(engine, settings, START).days(START, END)
     rate = _recovery(engine)
     engine.dispose()
-    _empty(url)
+    empty_database(url)
     return rate
 
 

@@ -1,10 +1,12 @@
 """Reproducible populations of simulated accounts: same seed, same accounts, same outcomes.
 
 A population token spells out how its account was generated (``pop-<seed>-<yyyymmdd>-<profile>-<i>``),
-so any process sharing the simulated bank rebuilds the account from the token alone.
+so any process sharing the simulated bank rebuilds the account from the token alone. Profiles are the
+built-in ``PROFILES`` or those a scenario names ``<scenario>:<profile>`` (see ``billing.simulation``).
 """
 
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -35,6 +37,7 @@ class Profile:
     dormant_pct: int = 0
     revoked_pct: int = 0
     invalid_pct: int = 0
+    horizon_days: int = HORIZON_DAYS  # closures etc. fall within this many days of the start
 
 
 _M, _W, _D = PaydayKind.monthly, PaydayKind.weekly, PaydayKind.daily
@@ -85,6 +88,21 @@ DEFAULT_MIX: dict[str, int] = {
 }
 
 
+_TOKEN = re.compile(r"pop-(\d+)-(\d{4})(\d{2})(\d{2})-(.+)-(\d+)")
+
+
+def profile(name: str) -> Profile:
+    """A built-in profile, or a scenario's ``<scenario>:<profile>``; KeyError when unknown."""
+    if name in PROFILES:
+        return PROFILES[name]
+    if ":" not in name:
+        raise KeyError(name)
+    # Imported here: scenarios are built on the simulator, not the other way round.
+    from billing.simulation.scenario import bank_profile
+
+    return bank_profile(name)
+
+
 def population_token(seed: int, start: date, profile: str, index: int) -> str:
     return f"pop-{seed}-{start:%Y%m%d}-{profile}-{index}"
 
@@ -93,15 +111,15 @@ def _thousands(r: random.Random, bounds: tuple[int, int]) -> int:
     return r.randint(bounds[0] // 1000, bounds[1] // 1000) * 1000
 
 
-def _event_day(r: random.Random, pct: int, start: date) -> date | None:
+def _event_day(r: random.Random, pct: int, start: date, horizon: int) -> date | None:
     hit = r.randrange(100) < pct
-    offset = r.randrange(HORIZON_DAYS)  # drawn either way so later draws do not depend on this one
+    offset = r.randrange(horizon)  # drawn either way so later draws do not depend on this one
     return start + timedelta(days=offset) if hit else None
 
 
 def build_account(seed: int, start: date, profile_name: str, index: int) -> AccountSpec:
     """The account behind one population token; KeyError for an unknown profile."""
-    p = PROFILES[profile_name]
+    p = profile(profile_name)
     token = population_token(seed, start, profile_name, index)
     r = random.Random(token)  # seeding with a str is stable across processes and runs
     income = _thousands(r, p.income)
@@ -117,23 +135,31 @@ def build_account(seed: int, start: date, profile_name: str, index: int) -> Acco
         channel=Channel.ewallet if ewallet else Channel.bank,
         per_charge_limit=p.ewallet_limit if ewallet else None,
         invalid=r.randrange(100) < p.invalid_pct,
-        closed_on=_event_day(r, p.closed_pct, start),
-        blocked_on=_event_day(r, p.blocked_pct, start),
-        dormant_on=_event_day(r, p.dormant_pct, start),
-        mandate_revoked_on=_event_day(r, p.revoked_pct, start),
+        closed_on=_event_day(r, p.closed_pct, start, p.horizon_days),
+        blocked_on=_event_day(r, p.blocked_pct, start, p.horizon_days),
+        dormant_on=_event_day(r, p.dormant_pct, start, p.horizon_days),
+        mandate_revoked_on=_event_day(r, p.revoked_pct, start, p.horizon_days),
     )
 
 
 def parse_population_token(token: str) -> AccountSpec | None:
     """The account a population token names, or None when it is not one."""
-    parts = token.split("-")
-    if len(parts) != 5 or parts[0] != "pop" or not (parts[1].isdigit() and parts[4].isdigit()):
+    match = _TOKEN.fullmatch(token)
+    if match is None:
         return None
+    seed, year, month, day, name, index = match.groups()
     try:
-        start = date(int(parts[2][:4]), int(parts[2][4:6]), int(parts[2][6:]))
-        return build_account(int(parts[1]), start, parts[3], int(parts[4]))
+        return build_account(int(seed), date(int(year), int(month), int(day)), name, int(index))
     except (KeyError, ValueError):
         return None
+
+
+def _known(name: str) -> bool:
+    try:
+        profile(name)
+    except KeyError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +180,7 @@ class Population:
         if seed < 0 or n < 0:
             raise ValueError("seed and n must not be negative")
         weights = dict(mix or DEFAULT_MIX)
-        if unknown := set(weights) - set(PROFILES):
+        if unknown := {name for name in weights if not _known(name)}:
             raise ValueError(f"unknown profiles: {', '.join(sorted(unknown))}; known: {', '.join(PROFILES)}")
         total = sum(weights.values())
         if total <= 0 or min(weights.values()) < 0:

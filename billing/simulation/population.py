@@ -1,0 +1,152 @@
+"""The scenario's world acting on the service, through the same services the API uses: regions get
+their workforce figures, sponsors sign up, pay their invoices and stop, people enrol and authorise
+their auto-debit. Every step is safe to repeat, so a simulation killed half-way resumes."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from billing.contributions.generation import generate
+from billing.contributions.service import pay_sponsor_invoice, record_paid_through
+from billing.mandates import service as mandates
+from billing.mandates.lifecycle import MandateAction
+from billing.mandates.models import MandateChannel, MandateStatus
+from billing.mandates.schemas import MandateCreate
+from billing.participants import service as participants
+from billing.participants.models import Participant
+from billing.participants.schemas import ParticipantCreate
+from billing.regions.schemas import WorkforceRow
+from billing.regions.service import save_workforce
+from billing.simulation.people import Person
+from billing.simulation.scenario import Scenario, SponsorSpec
+from billing.sponsors import service as sponsors
+from billing.sponsors.models import Sponsor, SponsorStatus
+from billing.sponsors.schemas import SponsorCreate
+from billing.timeutil import add_months, month_start
+
+ACTOR = "simulation"
+HISTORY_RECEIPT = "RIWAYAT-SEBELUM-SIMULASI"  # months paid before the simulated period
+
+
+def set_up_regions(engine: Engine, scenario: Scenario) -> None:
+    rows = [
+        WorkforceRow(
+            region_code=r.code,
+            year=scenario.year,
+            potential_workers=r.potential_workers,
+            coverage_target_pct=r.coverage_target_pct,
+        )
+        for r in scenario.regions
+    ]
+    with Session(engine) as s:
+        save_workforce(s, rows)
+
+
+def sponsor_ids(engine: Engine, scenario: Scenario) -> dict[str, int]:
+    """The scenario's sponsors by key, created on first call (looked up by name afterwards)."""
+    out: dict[str, int] = {}
+    with Session(engine) as s:
+        for spec in scenario.sponsors:
+            found = s.exec(select(Sponsor.id).where(Sponsor.name == spec.name)).first()
+            if found is None:
+                body = SponsorCreate(
+                    name=spec.name, kind=spec.kind, budget_type=spec.budget_type, region_code=spec.region_code
+                )
+                found = sponsors.create(s, body).id
+            assert found is not None
+            out[spec.key] = found
+    return out
+
+
+def enrol(engine: Engine, people: Iterable[Person], sponsor_of: dict[str, int]) -> int:
+    """Enrol each person on their enrolment day with their mandate or sponsor; returns how many were
+    new. Each service call commits on its own, so a person a killed run left half-enrolled (no
+    mandate yet, a mandate not yet active) is completed here."""
+    new = 0
+    with Session(engine) as s:
+        for person in people:
+            found = s.exec(select(Participant).where(Participant.nik == person.nik)).first()
+            if found is None:
+                found = participants.enrol(s, _participant_body(person), person.enrolled_on)
+                new += 1
+            assert found.id is not None
+            if person.segment.sponsor is not None:
+                # Adding a current member again changes nothing.
+                sponsors.add_members(s, sponsor_of[person.segment.sponsor], [found.id], person.enrolled_on)
+            else:
+                _authorise_debit(s, person, found.id)
+    return new
+
+
+def _participant_body(person: Person) -> ParticipantCreate:
+    seg = person.segment
+    return ParticipantCreate(
+        nik=person.nik,
+        full_name=person.full_name,
+        phone=person.phone,
+        region_code=seg.region,
+        ecosystem=seg.ecosystem,
+        sector=seg.sector,
+        sector_category=seg.sector_category,
+        declared_income=seg.declared_income,
+        programs=["JKK", "JKM", "JHT"] if person.jht else ["JKK", "JKM"],
+        enrolment_source="agent" if seg.sponsor else "web",
+    )
+
+
+def _authorise_debit(s: Session, person: Person, participant_id: int) -> None:
+    assert person.payment_method is not None
+    live = mandates.live_of_participant(s, participant_id)
+    if live:
+        mandate = live[0]
+    else:
+        body = MandateCreate(
+            participant_id=participant_id,
+            gateway="simulator",
+            payment_method=person.payment_method,
+            channel=MandateChannel(person.channel.value),
+            display=person.display,
+            debit_day=person.debit_day,
+            consent_source="web",
+        )
+        mandate = mandates.create(s, body, ACTOR, person.enrolled_on)
+    assert mandate.id is not None
+    if mandate.status == MandateStatus.pending:
+        mandates.transition(s, mandate.id, MandateAction.activate, None, ACTOR, person.enrolled_on)
+
+
+def record_history(engine: Engine, scenario: Scenario) -> int:
+    """The months before the simulation, from each participant's enrolment: billed and paid (at an
+    agent or by a sponsor, before this service ran). Returns how many contributions it marked paid."""
+    last = month_start(scenario.history_end())
+    with Session(engine) as s:
+        first = s.exec(select(Participant.enrolled_on).order_by(col(Participant.enrolled_on))).first()
+        if first is None:
+            return 0
+        month = month_start(first)
+        while month <= last:
+            generate(s, month)
+            month = add_months(month, 1)
+        return record_paid_through(s, last, HISTORY_RECEIPT)
+
+
+def sponsors_act(engine: Engine, scenario: Scenario, sponsor_of: dict[str, int], today: date) -> list[str]:
+    """What the sponsors do today: stop paying, or pay this month's invoice. One line per action."""
+    done: list[str] = []
+    with Session(engine) as s:
+        for spec in scenario.sponsors:
+            sponsor = sponsors.get(s, sponsor_of[spec.key])
+            if spec.stops_on is not None and spec.stops_on <= today and sponsor.status == SponsorStatus.active:
+                sponsors.stop(s, sponsor_of[spec.key], spec.stops_on, spec.stop_reason)
+                done.append(f"{spec.name}: berhenti / stopped")
+            elif sponsor.status == SponsorStatus.active and today.day == spec.pays_on_day:
+                paid = _pay_invoice(s, spec, sponsor_of[spec.key], today)
+                done.append(f"{spec.name}: membayar {paid} iuran / paid {paid} contributions")
+    return done
+
+
+def _pay_invoice(s: Session, spec: SponsorSpec, sponsor_id: int, today: date) -> int:
+    receipt = f"SP-{spec.key.upper()}-{today:%Y%m}"[:40]
+    return pay_sponsor_invoice(s, sponsor_id, today, receipt, today)

@@ -1,0 +1,37 @@
+"""Each shipped scenario, simulated with its seed, reproduces the real figures it was calibrated on
+within one percentage point, read from the report API. The reports never read the scenario: the
+figures come from debits attempted, failed, retried and lapsed by the engine."""
+
+import pytest
+
+from billing.simulation.scenario import load, shipped
+from tests.simulation.figures import count, reported, simulate
+
+HEADLINED = [name for name in shipped() if load(name).headline is not None]
+
+
+def test_every_shipped_scenario_has_headline_figures() -> None:
+    assert sorted(HEADLINED) == ["jambi-2024", "pangkalpinang-2024", "quickstart"]
+
+
+@pytest.mark.parametrize("name", HEADLINED)
+def test_scenario_reproduces_its_headline(app, client, engine, name: str) -> None:  # type: ignore[no-untyped-def]
+    scenario = load(name)
+    headline = scenario.headline
+    assert headline is not None
+    simulate(app, "--scenario", name)
+
+    coverage, change = reported(app, client, scenario)
+    print(f"\n{name}: coverage {coverage}, change of active participants {change}%")
+    for code, real in headline.coverage_pct.items():
+        assert coverage[code] == pytest.approx(real, abs=1.0), code
+    if headline.change_pct is not None:
+        assert change == pytest.approx(headline.change_pct, abs=1.0)
+
+    # The engine did it: debits failed and were retried, memberships lapsed, the books balance.
+    assert count(engine, "SELECT COUNT(*) FROM debit_attempt WHERE status = 'failed'") > 0
+    assert count(engine, "SELECT COUNT(*) FROM debit_attempt WHERE trigger = 'retry' AND status = 'succeeded'") > 0
+    assert count(engine, "SELECT COUNT(*) FROM coverage_event WHERE kind = 'entered_arrears'") > 0
+    assert count(engine, "SELECT COUNT(*) FROM job_run WHERE kind = 'debit'") >= 89
+    result = app.test_cli_runner().invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
