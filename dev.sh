@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The two developer commands (see README.md):
-#   ./dev.sh demo    set up, migrate, seed an empty database, serve on http://127.0.0.1:8000
+#   ./dev.sh demo    set up, migrate, simulate the quickstart scenario (sandbox), serve on http://127.0.0.1:8000
 #   ./dev.sh test    set up, make sure PostgreSQL and Chromium are there, ruff, pytest
 # Works on a fresh Debian machine with only python3 (3.11+); system packages are installed with
 # apt-get when missing (as root, or through passwordless sudo).
@@ -165,9 +165,14 @@ cmd_demo() {
     setup
     # Readable console logs unless the caller asked otherwise.
     export BILLING_LOG_JSON=${BILLING_LOG_JSON:-false}
+    # A sandbox on a simulated clock; the simulated bank's state is shared with the server, so a retry
+    # from the finance API meets the same accounts and charges.
+    export BILLING_SANDBOX=true
+    mkdir -p instance
+    export BILLING_SIMULATOR_STATE=${BILLING_SIMULATOR_STATE:-$ROOT/instance/bank.sqlite3}
     say "migrating the database"
     billing db upgrade
-    say "demo data"
+    say "simulating the quickstart scenario (January-June 2024, about 350 workers)"
     billing demo seed --base-url http://127.0.0.1:8000
     say "serving; stop with Ctrl-C"
     exec billing serve --host 127.0.0.1 --port 8000

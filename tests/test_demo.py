@@ -1,12 +1,21 @@
-"""``billing demo seed``: seeds an empty database once, and prints the same working tokens every run."""
+"""``billing demo seed``: the quickstart scenario simulated once in a sandbox database, then the same
+working tokens and the URLs printed on every run. SQLite only: the demo's embedded database (the
+simulation itself is tested on both backends in tests/simulation)."""
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
-from billing.demo import scenario
 from billing.demo.tokens import read
+from billing.settings import Settings
+from billing.simulation.scenario import load
 from tests.factories import auth, enrol, token
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    return Settings(database_url=sqlite_url, log_json=False, log_level="WARNING", sandbox=True)
 
 
 def count(engine, table: str) -> int:  # type: ignore[no-untyped-def]
@@ -14,60 +23,49 @@ def count(engine, table: str) -> int:  # type: ignore[no-untyped-def]
         return conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
 
 
-def seed(app, tokens_file: Path) -> str:  # type: ignore[no-untyped-def]
+def seed(app, tokens_file: Path, *, ok: bool = True) -> str:  # type: ignore[no-untyped-def]
     result = app.test_cli_runner().invoke(args=["demo", "seed", "--tokens-file", str(tokens_file)])
-    assert result.exit_code == 0, result.output
+    assert (result.exit_code == 0) == ok, result.output
     return result.output
 
 
-def test_seed_enrols_the_demo_population_and_prints_tokens(app, client, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     tokens_file = tmp_path / "demo-tokens.txt"
+    tokens_file.write_text("admin bk_from-another-database\n", encoding="utf-8")  # stale: replaced
     output = seed(app, tokens_file)
-    assert count(engine, "participant") == len(scenario.PARTICIPANTS) == 8
+    quickstart = load("quickstart")
+    assert count(engine, "participant") == sum(s.count for s in quickstart.segments)
     assert count(engine, "api_user") == 4
     issued = read(tokens_file)
     assert sorted(issued) == ["admin", "finance", "manager", "worker"]
+    assert issued["admin"] != "bk_from-another-database"
     assert tokens_file.stat().st_mode & 0o077 == 0  # readable by its owner only
     for tok in issued.values():
         assert tok in output
-    for url in ("http://127.0.0.1:8000/docs", "http://127.0.0.1:8000/openapi.json", "http://127.0.0.1:8000/healthz"):
+    churn = "http://127.0.0.1:8000/api/v1/reports/churn?region=19.71&from=2024-01&to=2024-06&format=html"
+    for url in ("http://127.0.0.1:8000/docs", "http://127.0.0.1:8000/openapi.json", churn):
         assert url in output
 
-    people = client.get("/api/v1/participants?per_page=50", headers=auth(issued["admin"])).get_json()["items"]
-    assert sorted({p["region_code"] for p in people}) == ["15.04", "15.07", "15.09", "15.71", "19.71"]
-    assert sum(p["region_code"] == "19.71" for p in people) == 4
+    # The printed report URL answers the manager, and shows the simulated half year.
+    html = client.get(churn.removeprefix("http://127.0.0.1:8000"), headers=auth(issued["manager"]))
+    assert html.status_code == 200 and "Pangkal Pinang" in html.get_data(as_text=True)
     own = client.get("/api/v1/participants", headers=auth(issued["worker"])).get_json()["items"]
-    assert [(p["nik"], p["full_name"]) for p in own] == [(scenario.WORKER_NIK, "Siti Aminah")]
-    assert client.get("/api/v1/participants", headers=auth(issued["finance"])).status_code == 200
-    assert client.get("/api/v1/participants", headers=auth(issued["manager"])).status_code == 200
+    assert len(own) == 1
+    debits = client.get(f"/api/v1/participants/{own[0]['id']}/contributions", headers=auth(issued["worker"]))
+    assert debits.status_code == 200 and debits.get_json()["total"] >= 6
+    clock = client.get("/api/v1/sandbox/clock", headers=auth(issued["admin"])).get_json()
+    assert clock["today"] == "2024-06-30"
 
-
-def test_second_run_changes_nothing(app, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    tokens_file = tmp_path / "demo-tokens.txt"
-    seed(app, tokens_file)
-    first = read(tokens_file)
+    # A second run simulates nothing more and prints the same tokens.
     output = seed(app, tokens_file)
-    assert "not seeding" in output
-    assert read(tokens_file) == first
-    assert count(engine, "participant") == 8
+    assert "2024-06-30" in output
+    assert read(tokens_file) == issued
+    assert count(engine, "participant") == sum(s.count for s in quickstart.segments)
     assert count(engine, "api_user") == 4
 
 
-def test_tokens_the_database_does_not_know_are_reissued(app, client, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    tokens_file = tmp_path / "demo-tokens.txt"
-    tokens_file.write_text("admin bk_from-another-database\nworker bk_also-stale\n", encoding="utf-8")
-    seed(app, tokens_file)
-    issued = read(tokens_file)
-    assert issued["admin"] != "bk_from-another-database"
-    assert client.get("/api/v1/participants", headers=auth(issued["admin"])).status_code == 200
-
-
-def test_a_database_with_data_is_not_seeded(app, client, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    existing = enrol(client, token(app, "admin"))
-    output = seed(app, tmp_path / "demo-tokens.txt")
-    assert "not seeding" in output
+def test_a_database_with_other_data_is_refused(app, client, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    enrol(client, token(app, "admin"))
+    output = seed(app, tmp_path / "demo-tokens.txt", ok=False)
+    assert "not a simulation" in output
     assert count(engine, "participant") == 1
-    # The worker token goes to the participant that is there.
-    worker = read(tmp_path / "demo-tokens.txt")["worker"]
-    own = client.get("/api/v1/participants", headers=auth(worker)).get_json()["items"]
-    assert [p["id"] for p in own] == [existing["id"]]

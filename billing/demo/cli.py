@@ -1,3 +1,5 @@
+"""``billing demo seed``: the quickstart scenario simulated in a sandbox database, demo tokens, URLs."""
+
 from pathlib import Path
 
 import click
@@ -11,7 +13,12 @@ def demo() -> None:
     pass
 
 
-@demo.command("seed", help="Isi basis data kosong dengan data demo / Fill an empty database with demo data")
+@demo.command(
+    "seed",
+    help="Simulasikan skenario di basis data sandbox, buat token demo / Simulate a scenario in a sandbox "
+    "database, issue demo tokens",
+)
+@click.option("--scenario", "name", default="quickstart", show_default=True, help="Nama atau berkas / Name or file")
 @click.option(
     "--tokens-file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -19,19 +26,23 @@ def demo() -> None:
     show_default=True,
 )
 @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="Alamat server / Server URL")
+@click.option("--bank-state", envvar="BILLING_SIMULATOR_STATE", default=None, help="Lihat / see `billing simulate`")
 @with_appcontext
-def seed(tokens_file: Path, base_url: str) -> None:
+def seed(name: str, tokens_file: Path, base_url: str, bank_state: str | None) -> None:
     from billing import db
-    from billing.demo import scenario, tokens
-    from billing.settings import today
+    from billing.demo import tokens
+    from billing.simulation import clock
+    from billing.simulation.cli import run_simulation
+    from billing.simulation.scenario import load
 
-    session = db.session()
-    if scenario.is_empty(session):
-        for line in scenario.seed(session, today()):
-            click.echo(line)
+    found = clock.read(db.engine())
+    if found is not None and found.today >= load(found.scenario).period.end:
+        click.echo(f"simulasi / simulation {found.scenario}: sudah sampai / already at {found.today}")
+        scenario = load(found.scenario)
     else:
-        click.echo("Basis data sudah berisi peserta; data demo tidak ditambahkan. / Database has data; not seeding.")
-    worker = scenario.worker_participant(session)
+        scenario = run_simulation(name, None, None, None, bank_state)
+    session = db.session()
+    worker = tokens.worker_participant(session)
     issued = tokens.ensure(session, tokens_file, worker.id if worker else None)
 
     click.echo(f"\nToken API demo / demo API tokens (disimpan di / kept in {tokens_file}):")
@@ -39,8 +50,19 @@ def seed(tokens_file: Path, base_url: str) -> None:
         note = f"  (peserta / participant {worker.id}: {worker.full_name})" if role == "worker" and worker else ""
         click.echo(f"  {role:<8} {tok}{note}")
     base = base_url.rstrip("/")
+    r = scenario.report
+    query = f"region={r.region}&from={r.first}&to={r.last}"
     click.echo(f"\n  Swagger UI   {base}/docs")
     click.echo(f"  OpenAPI      {base}/openapi.json")
     click.echo(f"  Health       {base}/healthz")
-    if "admin" in issued:
-        click.echo(f'\n  curl -H "Authorization: Bearer {issued["admin"]}" {base}/api/v1/participants')
+    click.echo(f"  Churn        {base}/api/v1/reports/churn?{query}&format=html")
+    click.echo(f"  Coverage     {base}/api/v1/reports/coverage?{query}&format=html")
+    click.echo(f"  Sandbox      {base}/api/v1/sandbox/clock")
+    if "manager" in issued and "admin" in issued:
+        bearer = 'curl -H "Authorization: Bearer {}"'
+        click.echo("\n  " + bearer.format(issued["manager"]) + f' "{base}/api/v1/reports/churn?{query}&format=text"')
+        click.echo(
+            "  "
+            + bearer.format(issued["admin"])
+            + f' -H "Content-Type: application/json" -d \'{{"days": 7}}\' {base}/api/v1/sandbox/clock/advance'
+        )

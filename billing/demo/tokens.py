@@ -6,11 +6,13 @@ Only token hashes are in the database, so the clear tokens have to live somewher
 
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from billing.auth.models import ApiUser, Role
 from billing.auth.service import authenticate, create_user
 from billing.errors import Unauthenticated
+from billing.mandates.models import Mandate
+from billing.participants.models import Participant
 
 HEADER = "# Token API demo / demo API tokens: <role> <token>. Hapus untuk token baru / delete for new ones.\n"
 
@@ -58,3 +60,12 @@ def ensure(session: Session, path: Path, worker_participant_id: int | None) -> d
     if tokens != known:
         write(path, tokens)
     return tokens
+
+
+def worker_participant(session: Session) -> Participant | None:
+    """The participant the demo worker token belongs to: the first who pays by auto-debit (so the
+    worker sees debits, retries and notices), else the first one."""
+    debited = session.exec(
+        select(Participant).join(Mandate, col(Mandate.participant_id) == Participant.id).order_by(col(Participant.id))
+    ).first()
+    return debited or session.exec(select(Participant).order_by(col(Participant.id))).first()
