@@ -141,7 +141,11 @@ def sponsors_act(engine: Engine, scenario: Scenario, sponsor_of: dict[str, int],
             if spec.stops_on is not None and spec.stops_on <= today and sponsor.status == SponsorStatus.active:
                 sponsors.stop(s, sponsor_of[spec.key], spec.stops_on, spec.stop_reason)
                 done.append(f"{spec.name}: berhenti / stopped")
-            elif sponsor.status == SponsorStatus.active and today.day == spec.pays_on_day:
+            elif (
+                sponsor.status == SponsorStatus.active
+                and today.day == spec.pays_on_day
+                and (spec.starts_on is None or spec.starts_on <= today)
+            ):
                 paid = _pay_invoice(s, spec, sponsor_of[spec.key], today)
                 done.append(f"{spec.name}: membayar {paid} iuran / paid {paid} contributions")
     return done

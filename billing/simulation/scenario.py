@@ -65,6 +65,7 @@ class SponsorSpec(Strict):
     budget_type: BudgetType
     region_code: str | None = None
     pays_on_day: int = Field(default=10, ge=1, le=28, description="Day it pays the month's invoice")
+    starts_on: date | None = Field(default=None, description="The programme starts: its members enrol from then")
     stops_on: date | None = Field(default=None, description="Stops paying; its members' coverage ends")
     stop_reason: str = "berhenti membayar / stopped paying"
 
@@ -137,11 +138,14 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _references(self) -> "Scenario":
-        sponsors = {s.key for s in self.sponsors}
+        sponsors = {s.key: s for s in self.sponsors}
         regions = {r.code for r in self.regions}
         for seg in self.segments:
             if seg.sponsor is not None and seg.sponsor not in sponsors:
                 raise ValueError(f"segment {seg.name}: unknown sponsor {seg.sponsor!r}")
+            starts = sponsors[seg.sponsor].starts_on if seg.sponsor else None
+            if starts is not None and seg.enrolled_from < starts:
+                raise ValueError(f"segment {seg.name}: enrols before its sponsor starts on {starts}")
             if unknown := set(seg.accounts) - set(self.accounts):
                 raise ValueError(f"segment {seg.name}: unknown account profiles {sorted(unknown)}")
             if seg.region not in regions:

@@ -22,6 +22,8 @@ def test_shipped_scenarios_load_and_the_schema_describes_them() -> None:
     assert {"regions", "accounts", "sponsors", "segments", "period"} <= set(schema["properties"])
     listed = APP.test_cli_runner().invoke(args=["scenario", "list"]).output
     assert all(name in listed for name in shipped())
+    # The copy beside the scenarios (for editors) is the current one.
+    assert json.loads((SHIPPED / "scenario.schema.json").read_text(encoding="utf-8")) == schema
 
 
 def _quickstart() -> dict:  # type: ignore[type-arg]
@@ -37,6 +39,7 @@ def _quickstart() -> dict:  # type: ignore[type-arg]
         (lambda d: d["segments"][0].update(sponsor="pemkot"), "either a sponsor or account profiles"),
         (lambda d: d.update(period={"from": "2024-06-30", "to": "2024-01-01"}), "before from"),
         (lambda d: d.update(surprise=1), "Extra inputs are not permitted"),
+        (lambda d: d["sponsors"][0].update(starts_on="2024-05-01"), "enrols before its sponsor starts"),
     ],
 )
 def test_a_wrong_scenario_says_what_is_wrong(change, message: str) -> None:  # type: ignore[no-untyped-def]
