@@ -35,7 +35,7 @@ from billing.gateways.stripe import intents, signature, wire
 from billing.gateways.stripe.codes import failure_code, raw_code
 from billing.gateways.stripe.pool import WorkerPool
 from billing.gateways.stripe.settings import StripeSettings
-from billing.gateways.stripe.transport import ShardedTransport
+from billing.gateways.stripe.transport import PooledTransport
 
 CLOCK_HEADER = "X-Simulated-Date"
 REMEMBERED = 100_000  # unanswered charges kept for a same-key replay by ``lookup``
@@ -77,7 +77,7 @@ class StripeGateway:
         self._sleep = sleep
         self._http = httpx.Client(
             base_url=s.base_url,
-            transport=transport or ShardedTransport(max_connections=s.concurrency),
+            transport=transport or PooledTransport(max_connections=s.concurrency),
             timeout=httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s),
             headers={"Authorization": f"Bearer {s.api_key}", "Stripe-Version": s.api_version},
         )
