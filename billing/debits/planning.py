@@ -9,8 +9,10 @@ Two INSERT ... SELECT statements per contribution id range write every attempt d
 - retries: contributions whose failed debit was rescheduled for today or earlier.
 
 No anti-join is needed: the unique (contribution, attempt no) index turns an attempt that already
-exists into a skipped row (``ON CONFLICT DO NOTHING``), so planning twice, or after a crash, plans
-nothing new. Each range's attempts are cut into batches that workers claim as soon as the range commits."""
+exists into a skipped row (``ON CONFLICT ... DO NOTHING``), so planning twice, or after a crash, plans
+nothing new. The conflict target names that index alone: the key is made of the same two numbers, so
+it cannot clash on its own, and a bare ``ON CONFLICT`` would probe every unique index of every row.
+Each range's attempts are cut into batches that workers claim as soon as the range commits."""
 
 from datetime import date
 
@@ -37,7 +39,7 @@ JOIN participant p ON p.id = c.participant_id AND p.status IN ('registered', 'ac
 WHERE c.status = 'due' AND c.payer = 'self'
   AND (c.period < :month OR (c.period = :month AND m.debit_day <= :day))
   AND c.id > :lo AND c.id <= :hi
-ON CONFLICT DO NOTHING
+ON CONFLICT (contribution_id, attempt_no) DO NOTHING
 """
 )
 
@@ -51,7 +53,7 @@ JOIN contribution c ON c.id = s.contribution_id
 JOIN mandate m ON m.participant_id = c.participant_id AND m.status = 'active'
 JOIN participant p ON p.id = c.participant_id AND p.status IN ('registered', 'active', 'in_arrears')
 WHERE s.next_debit_on <= :today AND c.status = 'due' AND s.contribution_id > :lo AND s.contribution_id <= :hi
-ON CONFLICT DO NOTHING
+ON CONFLICT (contribution_id, attempt_no) DO NOTHING
 """
 )
 
@@ -69,6 +71,14 @@ def _plan_chunk(engine: Engine, run_id: int, today: date, batch_size: int, chunk
     with engine.begin() as conn:
         if not runs.try_lock(conn, run_id) or runs.status_of(conn, run_id) is not RunStatus.planning:
             return False
+        if conn.dialect.name == "postgresql":
+            # A chunk is a slice of the contributions, yet PostgreSQL would hash it and scan all of
+            # mandate and participant for each one: with index lookups a chunk costs its own size only
+            # (at a million mandates, a third of the planning time). JIT compiling would add tens of ms
+            # to each statement and save nothing on these.
+            conn.execute(text("SET LOCAL enable_hashjoin = off"))
+            conn.execute(text("SET LOCAL enable_mergejoin = off"))
+            conn.execute(text("SET LOCAL jit = off"))
         lo = conn.execute(text("SELECT planned_through FROM job_run WHERE id = :r"), {"r": run_id}).scalar_one()
         top = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM contribution")).scalar_one()
         if lo >= top:
@@ -99,6 +109,8 @@ def _plan_chunk(engine: Engine, run_id: int, today: date, batch_size: int, chunk
 
 def plan(engine: Engine, run_id: int, today: date, batch_size: int, chunk: int = 100_000) -> None:
     """Plan the run chunk by chunk, each committed at once so that workers can start on it. Several
-    planners may call this together: the run's lock hands each chunk to one of them."""
-    while _plan_chunk(engine, run_id, today, batch_size, chunk):
-        pass
+    planners may call this together: the run's lock hands each chunk to one of them. The first chunk
+    is a few batches only: workers wait for nothing but it."""
+    size = min(chunk, 4 * batch_size)
+    while _plan_chunk(engine, run_id, today, batch_size, size):
+        size = chunk

@@ -1,8 +1,10 @@
 """The debit jobs as functions of "today": what the scheduler fires, what ``billing debit run`` and
 the simulation call. Each is safe to run twice for the same day."""
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
@@ -28,6 +30,21 @@ def start_debit_run(engine: Engine, settings: Settings, today: date) -> int:
     return run_id
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """A run allocates millions of short-lived objects that form no reference cycles (rows, requests,
+    results), which reference counting frees; the cycle collector would trace every live object again
+    every few thousand allocations for nothing: a third of the run's Python time. It resumes after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_cycle_collector_paused()
 def run_debits(
     engine: Engine,
     settings: Settings,

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from billing.columns import BIG_ID, big_pk, created_at, enum_field, money
+from billing.columns import BIG_ID, created_at, enum_field, money
 
 
 class Account(StrEnum):
@@ -21,9 +21,9 @@ class LedgerTransfer(SQLModel, table=True):
 
     __tablename__ = "ledger_transfer"
 
-    id: int | None = big_pk()
-    # One posting per succeeded attempt: the unique index makes a replayed resolution post nothing.
-    attempt_id: int = Field(sa_type=BIG_ID, unique=True)
+    # One posting per succeeded attempt, so the attempt is the key: a replayed resolution cannot post
+    # twice, and a posting writes one index, not a serial id's and a unique attempt's.
+    attempt_id: int = Field(sa_type=BIG_ID, primary_key=True, sa_column_kwargs={"autoincrement": False})
     contribution_id: int = Field(sa_type=BIG_ID)
     debit_account: Account = enum_field(Account)
     credit_account: Account = enum_field(Account)
