@@ -5,6 +5,7 @@ import pytest
 from billing.gateways.base import Gateway
 from billing.gateways.registry import UnknownGateway, known_gateways, load_gateway
 from billing.gateways.simulator import SimulatorGateway
+from billing.mandates.schemas import MandateCreate
 
 from .conftest import Clock, req
 
@@ -44,6 +45,10 @@ def test_third_party_gateway_found_by_entry_point(tmp_path: Path, monkeypatch: p
     monkeypatch.syspath_prepend(str(tmp_path))
     assert {"fakebank", "simulator"} <= set(known_gateways())
     assert load_gateway("fakebank", seed=9).name == "fakebank"
+    # A mandate may name it: the mandate's gateway check reads the same registry.
+    mandate = {"participant_id": 1, "payment_method": "sim_ok", "channel": "bank", "display": "Fake ••••1"}
+    body = MandateCreate(gateway="fakebank", debit_day=5, consent_source="api", **mandate)
+    assert body.gateway == "fakebank"
 
 
 def test_a_factory_must_return_a_gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
