@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     errors.register_error_handlers(app)
     health.init_app(app)
     _register_api(app)
+    app.after_request(db.end_request)
     app.teardown_appcontext(db.close_session)
 
     from billing.cli import register_commands

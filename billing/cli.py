@@ -70,7 +70,8 @@ def users_create(role: str, participant_id: int | None, name: str | None) -> Non
     from billing.errors import BillingError
 
     try:
-        user, token = create_user(db.session(), role=Role(role), name=name or role, participant_id=participant_id)
+        with db.unit_of_work(db.engine()) as session:
+            user, token = create_user(session, role=Role(role), name=name or role, participant_id=participant_id)
     except BillingError as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"user {user.id} ({user.role}) token (hanya ditampilkan sekali / shown only once):")

@@ -1,11 +1,16 @@
-"""Engine and session handling. Nothing connects at import time."""
+"""Engine and session handling. Nothing connects at import time.
+
+One owner per transaction: services flush, they never commit. An API request's session is committed
+once, when the request succeeds (``end_request``), and rolled back otherwise; a job, a command or a
+test takes its transaction from ``unit_of_work``."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app, g
+from flask import Response, current_app, g
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, create_engine
 
 
@@ -41,6 +46,18 @@ def session() -> Session:
     return g.db_session
 
 
+def end_request(response: Response) -> Response:
+    """``after_request``: commit the request's work when it succeeded, roll it back when it was refused.
+    A failing commit raises, and the app's error handler answers 500 (this runs again and rolls back)."""
+    s = g.get("db_session")
+    if s is not None:
+        if response.status_code < 400:
+            s.commit()
+        else:
+            s.rollback()
+    return response
+
+
 def close_session(_exc: BaseException | None = None) -> None:
     s = g.pop("db_session", None)
     if s is not None:
@@ -48,12 +65,22 @@ def close_session(_exc: BaseException | None = None) -> None:
 
 
 @contextmanager
-def transaction() -> Iterator[Session]:
-    """Commit on success, roll back everything on any error: no half-written records."""
-    s = session()
-    try:
-        yield s
-        s.commit()
-    except BaseException:
-        s.rollback()
-        raise
+def unit_of_work(bind: Engine) -> Iterator[Session]:
+    """A job's (or a command's) transaction: commit on success, roll back everything on any error."""
+    with Session(bind, expire_on_commit=False) as s:
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+
+
+def violates(exc: IntegrityError, *names: str) -> bool:
+    """Whether ``exc`` broke one of the named unique constraints: PostgreSQL names the constraint or
+    index (``participant_nik_key``); SQLite names the columns (``participant.nik``)."""
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None and getattr(diag, "constraint_name", None):
+        return diag.constraint_name in names
+    message = str(exc.orig)
+    return any(message == f"UNIQUE constraint failed: {name}" for name in names)

@@ -5,11 +5,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from billing.contributions.generation import generate
 from billing.coverage.evaluation import evaluate
-from billing.db import make_engine
+from billing.db import make_engine, unit_of_work
 from billing.debits import runs
 from billing.debits.execution import DayClock
 from billing.debits.models import RunKind
@@ -47,7 +46,7 @@ def generate_contributions(ctx: JobContext, today: date | None = None) -> int:
     if not runs.claim_start(ctx.engine, run_id):
         return 0
     created = 0
-    with Session(ctx.engine) as session:
+    with unit_of_work(ctx.engine) as session:
         for period in (day.replace(day=1), add_months(day, 1)):
             created += generate(session, period)
     runs.finish(ctx.engine, run_id, created)

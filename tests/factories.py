@@ -35,8 +35,8 @@ def participant_body(**overrides: Any) -> dict[str, Any]:
 
 
 def token(app: Any, role: Role | str, participant_id: int | None = None) -> str:
-    with app.app_context():
-        _, tok = create_user(db.session(), role=Role(role), name=str(role), participant_id=participant_id)
+    with db.unit_of_work(app.extensions["billing.engine"]) as session:
+        _, tok = create_user(session, role=Role(role), name=str(role), participant_id=participant_id)
     return tok
 
 

@@ -34,7 +34,7 @@ def create_user(session: Session, *, role: Role, name: str, participant_id: int 
         token_prefix=token[:10],
     )
     session.add(user)
-    session.commit()
+    session.flush()
     return user, token
 
 

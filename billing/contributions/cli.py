@@ -22,7 +22,8 @@ def generate(period: str, participant_ids: tuple[int, ...]) -> None:
     except ValueError as exc:
         raise click.BadParameter("periode harus YYYY-MM / period must be YYYY-MM", param_hint="--period") from exc
     try:
-        created = run(db.session(), month, list(participant_ids) or None)
+        with db.unit_of_work(db.engine()) as session:
+            created = run(session, month, list(participant_ids) or None)
     except BillingError as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"{created} iuran dibuat untuk {month:%Y-%m} / {created} contributions created for {month:%Y-%m}")

@@ -88,7 +88,7 @@ SCRATCH = (MISSING, QUOTE, QUOTE_LINE)
 
 def generate(session: Session, period: date, participant_ids: list[int] | None = None) -> int:
     """Create the missing contributions of ``period``'s month for billable participants (all, or
-    those in ``participant_ids``) and commit. Returns how many were created; a rerun creates none."""
+    those in ``participant_ids``). Returns how many were created; a rerun creates none."""
     period = month_start(period)
     tariff = load_tariff(session, period)
     _lock_month(session, period)
@@ -96,19 +96,15 @@ def generate(session: Session, period: date, participant_ids: list[int] | None =
     for table in SCRATCH:
         table.drop(conn, checkfirst=True)  # left on a pooled SQLite connection by a failed run
         table.create(conn)
-    try:
-        if participant_ids is None:
-            _stage_missing(session, period, None)
-        else:
-            for chunk in _chunks(sorted(set(participant_ids))):
-                _stage_missing(session, period, chunk)
-        created = _create(session, tariff)
-    except BaseException:
-        session.rollback()  # on PostgreSQL this also drops the temporary tables
-        raise
+    # On an error the caller rolls back, which drops them on PostgreSQL (SQLite's are dropped above).
+    if participant_ids is None:
+        _stage_missing(session, period, None)
+    else:
+        for chunk in _chunks(sorted(set(participant_ids))):
+            _stage_missing(session, period, chunk)
+    created = _create(session, tariff)
     for table in SCRATCH:
         table.drop(conn)
-    session.commit()
     return created
 
 

@@ -82,7 +82,6 @@ def pay_sponsor_invoice(session: Session, sponsor_id: int, period: date, receipt
         )
         .values(_paid(PaidVia.sponsor, receipt_number, paid_on))
     )
-    session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -94,7 +93,6 @@ def record_paid_through(session: Session, last_period: date, receipt_number: str
         .where(col(Contribution.period) <= month_start(last_period), Contribution.status == ContributionStatus.due)
         .values(_paid(PaidVia.offline, receipt_number, Contribution.period))
     )
-    session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -187,16 +185,11 @@ def prepay(session: Session, participant_id: int, months: int, receipt_number: s
     )
     try:
         chosen = [existing.get(period) or _create(session, participant, period) for period in periods]
-        ids = [c.id for c in chosen if c.id is not None]
-        if _pay_offline(session, ids, receipt_number, today) != len(ids):
-            raise changed  # a debit paid one of them meanwhile
-        session.commit()
     except IntegrityError as exc:
-        session.rollback()  # monthly generation created one of these months meanwhile
-        raise changed from exc
-    except BaseException:
-        session.rollback()
-        raise
+        raise changed from exc  # monthly generation created one of these months meanwhile
+    ids = [c.id for c in chosen if c.id is not None]
+    if _pay_offline(session, ids, receipt_number, today) != len(ids):
+        raise changed  # a debit paid one of them meanwhile
     for contribution in chosen:
         session.refresh(contribution)
     return chosen
@@ -218,7 +211,7 @@ def _ensure_due(contribution: Contribution) -> None:
 
 def _changed_meanwhile(session: Session, contribution_id: int) -> None:
     """A conditional update found the contribution no longer due: say why (409)."""
-    session.rollback()
+    session.expire_all()
     _ensure_due(get(session, contribution_id))
     raise Conflict("Iuran berubah saat diproses. / The contribution changed meanwhile.", code="contribution_changed")
 
@@ -237,7 +230,6 @@ def record_offline_payment(
     _ensure_due(contribution)
     if not _pay_offline(session, [contribution_id], receipt_number, paid_on):
         _changed_meanwhile(session, contribution_id)
-    session.commit()
     session.refresh(contribution)
     return contribution
 
@@ -253,6 +245,5 @@ def waive(session: Session, contribution_id: int, reason: str) -> Contribution:
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         _changed_meanwhile(session, contribution_id)
-    session.commit()
     session.refresh(contribution)
     return contribution

@@ -41,9 +41,9 @@ def seed(name: str, tokens_file: Path, base_url: str, bank_state: str | None) ->
         scenario = load(found.scenario)
     else:
         scenario = run_simulation(name, None, None, None, bank_state)
-    session = db.session()
-    worker = tokens.worker_participant(session)
-    issued = tokens.ensure(session, tokens_file, worker.id if worker else None)
+    with db.unit_of_work(db.engine()) as session:
+        worker = tokens.worker_participant(session)
+        issued = tokens.ensure(session, tokens_file, worker.id if worker else None)
 
     click.echo(f"\nToken API demo / demo API tokens (disimpan di / kept in {tokens_file}):")
     for role, tok in issued.items():

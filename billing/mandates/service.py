@@ -6,6 +6,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from billing.db import violates
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.mandates.lifecycle import MandateAction, target
 from billing.mandates.models import LIVE_STATUSES, Mandate, MandateEvent, MandateStatus
@@ -92,14 +93,19 @@ def create(session: Session, data: MandateCreate, actor: str, on: date) -> Manda
     session.add(mandate)
     try:
         session.flush()
-        session.add(_event(mandate, None, "created", actor, on))
-        session.commit()
     except IntegrityError as exc:
         # Two creations racing: the partial unique index lets one through.
-        session.rollback()
-        if _live_mandate(session, data.participant_id, data.sponsor_id) is None:
-            raise
-        raise _already_live(data, None) from exc
+        if violates(
+            exc,
+            "uq_mandate_live_participant",
+            "uq_mandate_live_sponsor",
+            "mandate.participant_id",
+            "mandate.sponsor_id",
+        ):
+            raise _already_live(data, None) from exc
+        raise
+    session.add(_event(mandate, None, "created", actor, on))
+    session.flush()
     return mandate
 
 
@@ -138,7 +144,7 @@ def update(session: Session, mandate_id: int, data: MandateUpdate, actor: str, o
     mandate.updated_at = utcnow()
     session.add(mandate)
     session.add(_event(mandate, mandate.status, "updated: " + ", ".join(fields), actor, on))
-    session.commit()
+    session.flush()
     return mandate
 
 
@@ -187,10 +193,8 @@ def record_transition(
 def transition(
     session: Session, mandate_id: int, action: MandateAction, reason: str | None, actor: str, on: date
 ) -> Mandate:
-    """One status change per the transition table, committed with its event; 409 if not allowed."""
-    mandate = record_transition(session, get(session, mandate_id), action, reason, actor, on)
-    session.commit()
-    return mandate
+    """One status change per the transition table, with its event; 409 if not allowed."""
+    return record_transition(session, get(session, mandate_id), action, reason, actor, on)
 
 
 def suspend_for_failure(session: Session, mandate_id: int, failure_code: str, on: date) -> Mandate:

@@ -61,8 +61,7 @@ def cancel_participant(path: ParticipantPath, body: CancelBody):  # type: ignore
     visible_participant(path.participant_id)
     session = db.session()
     participant = service.get(session, path.participant_id)
-    with db.transaction():
-        coverage.cancel(session, participant, today(), f"user:{current_user().id}", body.reason)
+    coverage.cancel(session, participant, today(), f"user:{current_user().id}", body.reason)
     return ParticipantOut.model_validate(participant).model_dump(mode="json")
 
 
@@ -72,6 +71,5 @@ def reregister_participant(path: ParticipantPath):  # type: ignore[no-untyped-de
     """Daftar ulang setelah kepesertaan berakhir / Register again after membership ended"""
     session = db.session()
     participant = service.get(session, path.participant_id)
-    with db.transaction():
-        coverage.reregister(session, participant, today())
+    coverage.reregister(session, participant, today())
     return ParticipantOut.model_validate(participant).model_dump(mode="json")

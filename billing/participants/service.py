@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 
 from billing.coverage import service as coverage
 from billing.coverage.models import CoverageEventKind
+from billing.db import violates
 from billing.errors import Conflict, NotFound
 from billing.pagination import paginate
 from billing.participants.identity import check_nik
@@ -36,14 +37,13 @@ def enrol(session: Session, data: ParticipantCreate, today: date) -> Participant
     session.add(participant)
     try:
         session.flush()
-        coverage.record(session, participant, CoverageEventKind.enrolled, CoverageStatus.registered, today)
-        session.commit()
     except IntegrityError as exc:
         # Two enrolments of one NIK racing: the unique index decides, the loser gets 409.
-        session.rollback()
-        if session.exec(select(Participant.id).where(Participant.nik == data.nik)).first() is None:
-            raise
-        raise Conflict(NIK_TAKEN, code="nik_already_enrolled") from exc
+        if violates(exc, "participant_nik_key", "participant.nik"):
+            raise Conflict(NIK_TAKEN, code="nik_already_enrolled") from exc
+        raise
+    coverage.record(session, participant, CoverageEventKind.enrolled, CoverageStatus.registered, today)
+    session.flush()
     return participant
 
 

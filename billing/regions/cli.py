@@ -17,7 +17,8 @@ def import_workforce(file: str) -> None:
 
     with open(file, encoding="utf-8-sig", newline="") as fh:
         try:
-            count = import_workforce_csv(db.session(), fh)
+            with db.unit_of_work(db.engine()) as session:
+                count = import_workforce_csv(session, fh)
         except BillingError as exc:
             # Every bad line at once, so the file can be fixed in one go.
             lines = [f"  baris/line {e.get('line')}: {e.get('field')}: {e.get('message')}" for e in exc.errors or []]

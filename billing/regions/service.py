@@ -67,7 +67,7 @@ def save_workforce(session: Session, rows: Iterable[WorkforceRow]) -> None:
                 coverage_target_bp=round(row.coverage_target_pct * 100),
             )
         )
-    session.commit()
+    session.flush()
 
 
 def workforce(session: Session, code: str) -> list[WorkforceOut]:

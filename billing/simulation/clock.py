@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from billing.db import unit_of_work
 from billing.errors import Forbidden
 from billing.settings import Settings
 from billing.simulation.models import SandboxClock
@@ -34,8 +35,7 @@ def effective_today(settings: Settings, engine: Engine) -> date:
 
 def save(engine: Engine, scenario: str, seed: int, started_on: date, today: date) -> None:
     """Record that every job of ``today`` has run (one row, replaced)."""
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         clock = s.get(SandboxClock, 1) or SandboxClock(scenario=scenario, seed=seed, started_on=started_on, today=today)
         clock.today, clock.updated_at = today, utcnow()
         s.add(clock)
-        s.commit()

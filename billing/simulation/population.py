@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from billing.contributions.generation import generate
 from billing.contributions.service import pay_sponsor_invoice, record_paid_through
+from billing.db import unit_of_work
 from billing.mandates import service as mandates
 from billing.mandates.lifecycle import MandateAction
 from billing.mandates.models import MandateChannel, MandateStatus
@@ -40,14 +41,14 @@ def set_up_regions(engine: Engine, scenario: Scenario) -> None:
         )
         for r in scenario.regions
     ]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         save_workforce(s, rows)
 
 
 def sponsor_ids(engine: Engine, scenario: Scenario) -> dict[str, int]:
     """The scenario's sponsors by key, created on first call (looked up by name afterwards)."""
     out: dict[str, int] = {}
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         for spec in scenario.sponsors:
             found = s.exec(select(Sponsor.id).where(Sponsor.name == spec.name)).first()
             if found is None:
@@ -62,11 +63,11 @@ def sponsor_ids(engine: Engine, scenario: Scenario) -> dict[str, int]:
 
 def enrol(engine: Engine, people: Iterable[Person], sponsor_of: dict[str, int]) -> int:
     """Enrol each person on their enrolment day with their mandate or sponsor; returns how many were
-    new. Each service call commits on its own, so a person a killed run left half-enrolled (no
-    mandate yet, a mandate not yet active) is completed here."""
+    new. Each step commits on its own, so a person a killed run left half-enrolled (no mandate yet, a
+    mandate not yet active) is completed here."""
     new = 0
-    with Session(engine) as s:
-        for person in people:
+    for person in people:
+        with unit_of_work(engine) as s:
             found = s.exec(select(Participant).where(Participant.nik == person.nik)).first()
             if found is None:
                 found = participants.enrol(s, _participant_body(person), person.enrolled_on)
@@ -121,7 +122,7 @@ def record_history(engine: Engine, scenario: Scenario) -> int:
     """The months before the simulation, from each participant's enrolment: billed and paid (at an
     agent or by a sponsor, before this service ran). Returns how many contributions it marked paid."""
     last = month_start(scenario.history_end())
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         first = s.exec(select(Participant.enrolled_on).order_by(col(Participant.enrolled_on))).first()
         if first is None:
             return 0
@@ -135,7 +136,7 @@ def record_history(engine: Engine, scenario: Scenario) -> int:
 def sponsors_act(engine: Engine, scenario: Scenario, sponsor_of: dict[str, int], today: date) -> list[str]:
     """What the sponsors do today: stop paying, or pay this month's invoice. One line per action."""
     done: list[str] = []
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         for spec in scenario.sponsors:
             sponsor = sponsors.get(s, sponsor_of[spec.key])
             if spec.stops_on is not None and spec.stops_on <= today and sponsor.status == SponsorStatus.active:

@@ -29,7 +29,7 @@ class AddResult:
 def create(session: Session, data: SponsorCreate) -> Sponsor:
     sponsor = Sponsor(**data.model_dump())
     session.add(sponsor)
-    session.commit()
+    session.flush()
     return sponsor
 
 
@@ -149,10 +149,8 @@ def add_members(session: Session, sponsor_id: int, participant_ids: Sequence[int
         rows = [{"sponsor_id": sponsor_id, "participant_id": pid, "joined_on": on} for pid in added]
         try:
             session.exec(insert(SponsorMember), params=rows)
-            session.commit()
         except IntegrityError as exc:
             # Another sponsor took one of them meanwhile: the partial unique index decides.
-            session.rollback()
             raise Conflict(
                 "Sebagian peserta baru saja disponsori pihak lain; ulangi. / "
                 "Some participants were just sponsored elsewhere; try again.",
@@ -185,7 +183,7 @@ def remove_member(session: Session, sponsor_id: int, participant_id: int, on: da
         )
     member.left_on = on
     session.add(member)
-    session.commit()
+    session.flush()
     return member
 
 
@@ -209,7 +207,7 @@ def stop(session: Session, sponsor_id: int, on: date, reason: str) -> Sponsor:
         # A membership dated after the stop never started: it ends the day it begins.
         .values(left_on=case((col(SponsorMember.joined_on) > on, SponsorMember.joined_on), else_=on))
     )
-    session.commit()
+    session.flush()
     return sponsor
 
 

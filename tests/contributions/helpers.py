@@ -4,9 +4,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from billing.contributions.models import Contribution, ContributionLine
+from billing.db import unit_of_work
 from billing.participants.models import CoverageStatus, Participant
 from billing.sponsors import service as sponsors
 from billing.sponsors.models import BudgetType, SponsorKind
@@ -19,7 +20,7 @@ def participant(client: Any, admin: str, **overrides: Any) -> int:
 
 
 def set_status(engine: Engine, participant_id: int, status: CoverageStatus) -> None:
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         s.execute(update(Participant).where(Participant.id == participant_id).values(status=status))  # type: ignore[arg-type]
         s.commit()
 
@@ -27,7 +28,7 @@ def set_status(engine: Engine, participant_id: int, status: CoverageStatus) -> N
 def sponsor(engine: Engine, budget: BudgetType, members: list[int], joined_on: date) -> int:
     kind = SponsorKind.company if budget is BudgetType.csr else SponsorKind.pemda
     region = None if kind is SponsorKind.company else "64.74"
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         created = sponsors.create(
             s, SponsorCreate(name=f"Sponsor {budget}", kind=kind, budget_type=budget, region_code=region)
         )
@@ -38,7 +39,7 @@ def sponsor(engine: Engine, budget: BudgetType, members: list[int], joined_on: d
 
 def contributions(engine: Engine, period: date | None = None) -> dict[int, Contribution]:
     """Contributions by participant id (of one month when given)."""
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         stmt = select(Contribution)
         if period:
             stmt = stmt.where(Contribution.period == period)
@@ -46,7 +47,7 @@ def contributions(engine: Engine, period: date | None = None) -> dict[int, Contr
 
 
 def lines(engine: Engine, contribution_id: int | None) -> list[tuple[str, int, int, int]]:
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         rows = s.exec(
             select(ContributionLine)
             .where(ContributionLine.contribution_id == contribution_id)
@@ -56,5 +57,5 @@ def lines(engine: Engine, contribution_id: int | None) -> list[tuple[str, int, i
 
 
 def count(engine: Engine) -> int:
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         return len(s.exec(select(Contribution.id)).all())

@@ -1,9 +1,9 @@
 from datetime import date
 
 import pytest
-from sqlmodel import Session
 
 from billing.contributions.generation import generate
+from billing.db import unit_of_work
 from billing.participants.models import CoverageStatus
 from tests.contributions.helpers import contributions, count, lines, participant, set_status
 from tests.factories import auth, token
@@ -37,7 +37,7 @@ def worker(app, trader) -> str:  # type: ignore[no-untyped-def]
 
 
 def _generate(engine, period: date) -> dict[int, int]:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         generate(s, period)
     return {pid: c.id for pid, c in contributions(engine, period).items()}  # type: ignore[misc]
 

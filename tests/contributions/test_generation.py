@@ -1,9 +1,9 @@
 from datetime import date
 
 import pytest
-from sqlmodel import Session
 
 from billing.contributions.generation import generate
+from billing.db import unit_of_work
 from billing.errors import InvalidInput
 from billing.participants.models import CoverageStatus
 from billing.sponsors.models import BudgetType
@@ -41,7 +41,7 @@ def people(client, engine, admin) -> dict[str, int]:  # type: ignore[no-untyped-
 
 
 def test_generates_priced_contributions_for_billable_participants(engine, people) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         assert generate(s, date(2026, 5, 9)) == 6
     made = contributions(engine, MAY_2026)
     # Hand-computed for May 2026 (PP 50/2025 halves JKK and JKM, except for APBD payers; JHT never):
@@ -67,14 +67,14 @@ def test_generates_priced_contributions_for_billable_participants(engine, people
 
 
 def test_generation_is_idempotent(engine, people) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         assert generate(s, MAY_2026) == 6
         assert generate(s, MAY_2026) == 0
     assert len(contributions(engine)) == 6
 
 
 def test_outside_discount_windows_full_price(engine, people) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         generate(s, date(2025, 12, 1))
         generate(s, date(2027, 2, 1))
     dec = contributions(engine, date(2025, 12, 1))
@@ -87,16 +87,17 @@ def test_outside_discount_windows_full_price(engine, people) -> None:  # type: i
 
 
 def test_only_listed_participants_and_late_enrolments(client, engine, admin, people) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         assert generate(s, MAY_2026, [people["trader"], people["ended"]]) == 1
-        newcomer = participant(client, admin)
+    newcomer = participant(client, admin)
+    with unit_of_work(engine) as s:
         assert generate(s, MAY_2026) == 6  # the five others and the newcomer
     assert newcomer in contributions(engine, MAY_2026)
 
 
 def test_payer_is_the_sponsorship_on_the_months_first_day(engine, people) -> None:  # type: ignore[no-untyped-def]
     sponsor(engine, BudgetType.apbd, [people["trader"]], date(2026, 5, 10))
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         generate(s, MAY_2026)
         generate(s, date(2026, 6, 1))
     assert contributions(engine, MAY_2026)[people["trader"]].payer == "self"
@@ -105,7 +106,7 @@ def test_payer_is_the_sponsorship_on_the_months_first_day(engine, people) -> Non
 
 
 def test_no_tariff_writes_nothing(engine, people) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as s, pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput), unit_of_work(engine) as s:
         generate(s, date(2010, 1, 1))
     assert contributions(engine) == {}
 
@@ -126,9 +127,9 @@ def test_a_failed_run_leaves_nothing_and_the_next_one_works(engine, people, monk
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("billing.contributions.generation._insert_lines", broken)
-    with Session(engine) as s, pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError), unit_of_work(engine) as s:
         generate(s, MAY_2026)
     assert contributions(engine) == {}
     monkeypatch.undo()
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         assert generate(s, MAY_2026) == 6

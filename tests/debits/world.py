@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, text
-from sqlmodel import Session
 
+from billing.db import unit_of_work
 from billing.debits.execution import DayClock
 from billing.debits.service import run_debits, settle_unknown
 from billing.gateways.base import Gateway
@@ -23,7 +23,7 @@ from tests.factories import participant_body
 
 
 def enrol(engine: Engine, on: date, payment_method: str | None, debit_day: int = 5, **overrides: object) -> int:
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         p = participants.enrol(s, ParticipantCreate(**participant_body(**overrides)), on)
         assert p.id is not None
         if payment_method is not None:

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from billing.db import unit_of_work
 from billing.errors import Conflict
 from billing.mandates import service
 from billing.mandates.lifecycle import MandateAction
@@ -44,6 +45,7 @@ def test_suspend_for_failure_joins_the_callers_transaction(engine, pid) -> None:
     with Session(engine) as s:
         mandate = _create(s, pid)
         service.transition(s, mandate.id, MandateAction.activate, None, "7", ON)
+        s.commit()
         service.suspend_for_failure(s, mandate.id, "insufficient_funds", date(2026, 5, 16))
         s.rollback()  # the engine's transaction failed: nothing of the suspension stays
         assert s.get_one(Mandate, mandate.id).status == MandateStatus.active
@@ -63,7 +65,7 @@ def test_suspend_for_failure_joins_the_callers_transaction(engine, pid) -> None:
 
 
 def test_expire_is_final(engine, pid) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         mandate = _create(s, pid)
         service.transition(s, mandate.id, MandateAction.activate, None, "7", ON)
         expired = service.transition(s, mandate.id, MandateAction.expire, "card_expired", "system", ON)

@@ -3,9 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import Session
 
 from billing.auth.models import Role
+from billing.db import unit_of_work
 from billing.notices.models import Notice, NoticeKind
 from tests.factories import auth, enrol, token
 
@@ -18,7 +18,7 @@ ENDED = {"last_paid": None, "through": "2024-09-01", "arrears_months": 3, "cause
 def world(app, client, engine):  # type: ignore[no-untyped-def]
     admin = token(app, Role.admin)
     mine, other = enrol(client, admin)["id"], enrol(client, admin)["id"]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         s.add(
             Notice(
                 participant_id=mine,

@@ -2,8 +2,7 @@
 
 from datetime import date
 
-from sqlmodel import Session
-
+from billing.db import unit_of_work
 from billing.notices.models import Notice, NoticeKind
 from tests.debits.world import enrol
 
@@ -12,7 +11,7 @@ FAILED = {"code": "account_closed", "amount": 16800, "period": "2024-06-01", "ne
 
 def test_send_then_list(app, engine) -> None:  # type: ignore[no-untyped-def]
     pid = enrol(engine, date(2024, 6, 1), None)
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         s.add(Notice(participant_id=pid, kind=NoticeKind.debit_failed, dedupe_key="f", params=FAILED))
         s.commit()
     runner = app.test_cli_runner()

@@ -2,9 +2,10 @@
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from billing.coverage.evaluation import evaluate
+from billing.db import unit_of_work
 from billing.notices.models import Notice
 from billing.notices.texts import render
 from schedulers import jobs
@@ -12,7 +13,7 @@ from tests.debits.world import enrol, mark_paid_offline
 
 
 def notices(engine) -> list[Notice]:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         return list(s.exec(select(Notice).order_by(Notice.id)).all())  # type: ignore[arg-type]
 
 

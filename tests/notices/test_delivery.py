@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from billing.db import make_engine
+from billing.db import make_engine, unit_of_work
 from billing.notices import service
 from billing.notices.models import Notice, NoticeKind
 from billing.notices.senders import OutgoingNotice
@@ -36,7 +36,7 @@ class Recorder:
 
 
 def add(engine, participant_id: int, key: str, kind: NoticeKind, params: dict[str, Any]) -> int:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         n = Notice(participant_id=participant_id, kind=kind, dedupe_key=key, params=params)
         s.add(n)
         s.commit()
@@ -45,7 +45,7 @@ def add(engine, participant_id: int, key: str, kind: NoticeKind, params: dict[st
 
 
 def state(engine) -> dict[int, tuple[Any, ...]]:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         return {
             n.id: (n.sent_at is not None, n.attempts, n.last_error, n.retry_at)
             for n in s.exec(select(Notice)).all()

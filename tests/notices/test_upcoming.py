@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
+from billing.db import unit_of_work
 from billing.notices.service import queue_upcoming
 from schedulers import jobs
 from tests.debits.world import enrol, rows
@@ -35,11 +36,11 @@ def people(engine, settings) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 
 def upcoming(engine) -> dict[int, dict[str, object]]:  # type: ignore[no-untyped-def]
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from billing.notices.models import Notice
 
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         found = s.exec(select(Notice).where(Notice.kind == "debit_upcoming")).all()
         return {n.participant_id: {"key": n.dedupe_key, **n.params} for n in found}
 

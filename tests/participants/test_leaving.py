@@ -2,16 +2,17 @@
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from billing.coverage.models import CoverageEvent
+from billing.db import unit_of_work
 from billing.mandates.models import Mandate
 from tests.debits.world import enrol as enrol_with_mandate
 from tests.factories import auth, token
 
 
 def _events(engine, pid: int) -> list[tuple[str, str | None, str | None]]:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         rows = s.exec(select(CoverageEvent).where(CoverageEvent.participant_id == pid).order_by(CoverageEvent.id))
         return [(e.kind, e.to_status, e.cause) for e in rows]
 
@@ -23,7 +24,7 @@ def test_a_worker_cancels_and_the_mandate_is_revoked(app, client, engine) -> Non
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json()["status"] == "cancelled"
     assert _events(engine, pid)[-1] == ("cancelled", "cancelled", "voluntary")
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         assert [m.status for m in s.exec(select(Mandate).where(Mandate.participant_id == pid))] == ["revoked"]
     again = client.post(f"/api/v1/participants/{pid}/cancel", headers=auth(worker), json={"reason": "pindah"})
     assert again.status_code == 409

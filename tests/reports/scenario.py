@@ -40,6 +40,7 @@ from sqlmodel import Session
 from billing.contributions import service as contributions
 from billing.contributions.due_dates import due_date_for
 from billing.coverage import service as coverage
+from billing.db import unit_of_work
 from billing.mandates import service as mandates
 from billing.mandates.lifecycle import MandateAction
 from billing.mandates.schemas import MandateCreate
@@ -85,7 +86,7 @@ def enrol(
     debit_day: int = 5,
 ) -> int:
     """One participant through the enrolment and mandate services, the mandate active at once."""
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         body = participant_body(region_code=region, nik_region=region, ecosystem=ecosystem)
         p = participants.enrol(s, ParticipantCreate(**body), on)
         assert p.id is not None
@@ -135,7 +136,7 @@ def _population(engine: Engine, ids: Ids) -> None:
         ids.add("bangka_ok", enrol(engine, ENROLLED, "sim_ok", region="19.01", ecosystem="desa"))
     for _ in range(6):
         ids.add("bangka_broke", enrol(engine, ENROLLED, "sim_insufficient_funds", region="19.01"))
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         ids.csr = _sponsor(s, "PT Timah Peduli Pekerja", "company", "csr", ids.groups["csr"])
         ids.apbd = _sponsor(s, "Pemerintah Kota Pangkal Pinang", "pemda", "apbd", ids.groups["apbd"])
         for code, year, potential, target_bp in (
@@ -173,7 +174,7 @@ def sponsor_pays(engine: Engine, sponsor_id: int, period: date) -> None:
 
 def cancel(engine: Engine, pid: int, on: date) -> None:
     """A voluntary cancellation (the service also revokes the debit mandate)."""
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         p = s.get(Participant, pid)
         assert p is not None
         coverage.cancel(s, p, on, "test", "pindah kerja / changed jobs")
@@ -183,7 +184,7 @@ def cancel(engine: Engine, pid: int, on: date) -> None:
 def reregister(engine: Engine, pid: int, on: date) -> None:
     """Back after membership ended: registered again, this month paid at an agent the same day, so
     the day's lapse evaluation makes them active."""
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         p = s.get(Participant, pid)
         assert p is not None
         coverage.reregister(s, p, on)
@@ -217,7 +218,7 @@ def build(engine: Engine, settings: Settings) -> Ids:
             for _ in range(4):
                 ids.add("bangka_new", enrol(engine, day, "sim_ok", region="19.01", ecosystem="desa"))
         if day == SPONSOR_STOP:
-            with Session(engine) as s:
+            with unit_of_work(engine) as s:
                 sponsors.stop(s, ids.csr, day, "Perusahaan berhenti beroperasi / The company stopped operating")
         if day == CANCELLED:
             for pid in ids.groups["ok"][:4]:

@@ -5,6 +5,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from billing.db import unit_of_work
 from billing.errors import Conflict, InvalidInput
 from billing.participants.models import Participant
 from billing.sponsors import service
@@ -32,7 +33,7 @@ def _sponsor(session: Session, budget_type: str) -> int:
 
 def test_payer_of_follows_budget_type_and_dates(engine, pids) -> None:  # type: ignore[no-untyped-def]
     p_apbd, p_csr, p_self = pids
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         apbd, csr, sawit = _sponsor(s, "apbd"), _sponsor(s, "csr"), _sponsor(s, "dbh_sawit")
         service.add_members(s, apbd, [p_apbd], JAN)
         service.add_members(s, csr, [p_csr], JAN)
@@ -52,7 +53,7 @@ def test_payer_of_follows_budget_type_and_dates(engine, pids) -> None:  # type: 
 
 def test_current_sponsorships_joins_for_bulk_billing(engine, pids) -> None:  # type: ignore[no-untyped-def]
     p1, p2, p3 = pids
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         apbd, csr = _sponsor(s, "apbd"), _sponsor(s, "csr")
         service.add_members(s, apbd, [p1], JAN)
         service.add_members(s, csr, [p2], JAN)
@@ -67,7 +68,7 @@ def test_current_sponsorships_joins_for_bulk_billing(engine, pids) -> None:  # t
 
 def test_stop_ends_memberships_and_members_on_lists_who_was_covered(engine, pids) -> None:  # type: ignore[no-untyped-def]
     p1, p2, p3 = pids
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         apbd, csr = _sponsor(s, "apbd"), _sponsor(s, "csr")
         service.add_members(s, apbd, [p1, p2], JAN)
         service.remove_member(s, apbd, p2, date(2026, 2, 1))
@@ -82,7 +83,7 @@ def test_stop_ends_memberships_and_members_on_lists_who_was_covered(engine, pids
 
 def test_add_members_is_all_or_nothing_on_conflict(engine, pids) -> None:  # type: ignore[no-untyped-def]
     p1, p2, _ = pids
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         apbd, csr = _sponsor(s, "apbd"), _sponsor(s, "csr")
         service.add_members(s, apbd, [p2], JAN)
         with pytest.raises(Conflict):
@@ -93,7 +94,7 @@ def test_add_members_is_all_or_nothing_on_conflict(engine, pids) -> None:  # typ
 
 
 def test_leaving_before_joining_is_refused(engine, pids) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         apbd = _sponsor(s, "apbd")
         service.add_members(s, apbd, [pids[0]], MAR)
         with pytest.raises(InvalidInput) as exc:

@@ -1,8 +1,8 @@
 from datetime import date
 
 import pytest
-from sqlmodel import Session
 
+from billing.db import unit_of_work
 from billing.errors import InvalidInput
 from billing.participants.models import SectorCategory as Cat
 from billing.sponsors.models import Payer
@@ -35,14 +35,14 @@ CASES = [
 
 @pytest.mark.parametrize(("income", "jht", "cat", "period", "payer", "total"), CASES)
 def test_quote_totals(engine, income, jht, cat, period, payer, total) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         q = quote(s, declared_income=income, jht=jht, sector_category=cat, period=period, payer=payer)
     assert q.total == total
     assert q.total == sum(line.amount for line in q.lines)
 
 
 def test_quote_lines_in_a_discount_month(engine) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         q = quote(
             s,
             declared_income=1_000_000,
@@ -61,7 +61,7 @@ def test_quote_lines_in_a_discount_month(engine) -> None:  # type: ignore[no-unt
 
 def test_transport_gets_only_its_own_rule(engine) -> None:  # type: ignore[no-untyped-def]
     # May 2026 lies in both windows; the transport worker must get the transport rule once, not both.
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         q = quote(
             s,
             declared_income=1_000_000,
@@ -75,7 +75,7 @@ def test_transport_gets_only_its_own_rule(engine) -> None:  # type: ignore[no-un
 
 
 def test_brackets_and_rounding(engine) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as s:
+    with unit_of_work(engine) as s:
         tariff = load_tariff(s, date(2024, 6, 1))
     # Rp 1,000,001 falls in the next bracket: insured Rp 1,500,000 → JKK 15,000.
     q = tariff.quote(1_000_001, True, Cat.jasa, Payer.self)
@@ -89,7 +89,7 @@ def test_brackets_and_rounding(engine) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_no_tariff_before_pp_44_2015(engine) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as s, pytest.raises(InvalidInput) as exc:
+    with pytest.raises(InvalidInput) as exc, unit_of_work(engine) as s:
         load_tariff(s, date(2010, 1, 1))
     assert exc.value.code == "tariff_not_in_force"
     assert exc.value.errors and exc.value.errors[0]["field"] == "period"
