@@ -60,6 +60,7 @@ def _register_api(app: OpenAPI) -> None:
     from billing.mandates.api import bp as mandates
     from billing.notices.api import bp as notices
     from billing.participants.api import bp as participants
+    from billing.payments.api import bp as payments
     from billing.regions.api import bp as regions
     from billing.reports.api import bp as reports
     from billing.requests import check_body
@@ -75,6 +76,7 @@ def _register_api(app: OpenAPI) -> None:
         sponsors,
         mandates,
         contributions,
+        payments,
         debit_runs,
         webhooks,
         reports,

@@ -11,6 +11,7 @@ import billing.ledger.models
 import billing.mandates.models
 import billing.notices.models
 import billing.participants.models
+import billing.payments.models
 import billing.regions.models
 import billing.reports.models
 import billing.simulation.models

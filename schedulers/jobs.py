@@ -12,13 +12,17 @@ from billing.db import make_engine, unit_of_work
 from billing.debits import runs
 from billing.debits.execution import DayClock
 from billing.debits.models import RunKind
+from billing.debits.policy import from_settings as retry_policy
 from billing.debits.service import gateway_for, settle_unknown, start_debit_run
 from billing.gateways.base import Gateway
+from billing.gateways.stripe.intents import webhook_event
 from billing.notices.service import queue_upcoming, send_due
+from billing.payments import credit, refunds
 from billing.reports.snapshot import refresh as refresh_reports
 from billing.settings import Settings
 from billing.simulation.clock import effective_today
 from billing.timeutil import add_months
+from billing.webhooks.service import retry_pending
 
 
 @dataclass
@@ -49,6 +53,8 @@ def generate_contributions(ctx: JobContext, today: date | None = None) -> int:
     with unit_of_work(ctx.engine) as session:
         for period in (day.replace(day=1), add_months(day, 1)):
             created += generate(session, period)
+        # Credit pays the new months before any debit is planned for them.
+        credit.apply_all(session.connection(), day)
     runs.finish(ctx.engine, run_id, created)
     return created
 
@@ -71,10 +77,20 @@ def lapse_evaluation(ctx: JobContext, today: date | None = None) -> dict[str, in
 
 
 def settle_unknown_outcomes(ctx: JobContext, today: date | None = None, now: datetime | None = None) -> dict[str, int]:
-    """``now`` (default: the real time) decides which unknown outcomes are due; the simulation, which
-    runs a day's minutes at once, passes a later one."""
+    """Unknown debit outcomes, refunds the gateway has not answered, and gateway events that named a
+    charge not known yet. ``now`` (default: the real time) decides which unknown outcomes are due; the
+    simulation, which runs a day's minutes at once, passes a later one."""
     day = ctx.today(today)
-    return settle_unknown(ctx.engine, ctx.settings, ctx.gateway_on(day), day, now)
+    gateway = ctx.gateway_on(day)
+    counts = settle_unknown(ctx.engine, ctx.settings, gateway, day, now)
+    with unit_of_work(ctx.engine) as session:
+        for refund in refunds.pending(session):
+            if refund.gateway == gateway.name:
+                refunds.execute(session, gateway, refund, day)
+        if gateway.name == "stripe":
+            policy = retry_policy(ctx.settings)
+            counts["events"] = retry_pending(session, "stripe", gateway, webhook_event, day, policy)
+    return counts
 
 
 def send_notices(ctx: JobContext) -> int:

@@ -1,10 +1,11 @@
+from datetime import date
 from typing import Any
 
 from flask_openapi3 import APIBlueprint, Tag
 from sqlmodel import Session
 
 from billing import db
-from billing.auth.guard import STAFF, roles, visible_participant
+from billing.auth.guard import STAFF, current_user, roles, visible_participant
 from billing.auth.models import Role
 from billing.contributions import service
 from billing.contributions.models import Contribution
@@ -17,9 +18,11 @@ from billing.contributions.schemas import (
     OfflinePaymentCreate,
     PrepaymentCreate,
     PrepaymentOut,
+    ReceivedMoney,
     WaiveCreate,
 )
 from billing.participants.schemas import ParticipantPath
+from billing.payments.models import ReceiptChannel
 from billing.settings import today
 
 tag = Tag(name="contributions", description="Iuran bulanan / Monthly contributions")
@@ -52,14 +55,26 @@ def list_contributions(path: ParticipantPath, query: ContributionQuery):  # type
     return _dump(page)
 
 
+def _received(body: ReceivedMoney, on: date) -> service.ReceiptIn:
+    return service.ReceiptIn(
+        number=body.receipt_number,
+        channel=ReceiptChannel(body.channel.value),
+        amount=body.amount,
+        received_on=on,
+        recorded_by=str(current_user().id),
+    )
+
+
+# Money is recorded as paid only by staff who received it, with its receipt: a worker pays through
+# the gateway, never by declaring a receipt.
 @bp.post("/participants/<int:participant_id>/prepayments", responses={201: PrepaymentOut})
-@roles(Role.admin, Role.finance, Role.worker)
+@roles(Role.admin, Role.finance)
 def prepay(path: ParticipantPath, body: PrepaymentCreate):  # type: ignore[no-untyped-def]
-    """Bayar di muka 1-12 bulan / Prepay 1-12 months"""
-    visible_participant(path.participant_id)
+    """Catat pembayaran di muka 1-12 bulan yang diterima / Record a prepayment of 1-12 months received"""
     session = db.session()
-    paid = service.prepay(session, path.participant_id, body.months, body.receipt_number, today())
-    return _dump(PrepaymentOut(items=_out(session, paid), total_paid=sum(c.amount_due for c in paid))), 201
+    day = today()
+    paid = service.prepay(session, path.participant_id, body.months, _received(body, body.paid_on or day), day)
+    return _dump(PrepaymentOut(items=_out(session, paid), total_paid=body.amount)), 201
 
 
 @bp.post("/contributions/<int:contribution_id>/offline-payment", responses={200: ContributionOut})
@@ -67,9 +82,7 @@ def prepay(path: ParticipantPath, body: PrepaymentCreate):  # type: ignore[no-un
 def offline_payment(path: ContributionPath, body: OfflinePaymentCreate):  # type: ignore[no-untyped-def]
     """Catat pembayaran tunai/transfer / Record a cash or transfer payment"""
     session = db.session()
-    paid = service.record_offline_payment(
-        session, path.contribution_id, body.receipt_number, body.paid_on, today=today()
-    )
+    paid = service.record_offline_payment(session, path.contribution_id, _received(body, body.paid_on), today())
     return _dump(_out(session, [paid])[0])
 
 
@@ -78,4 +91,4 @@ def offline_payment(path: ContributionPath, body: OfflinePaymentCreate):  # type
 def waive(path: ContributionPath, body: WaiveCreate):  # type: ignore[no-untyped-def]
     """Hapuskan iuran / Waive a contribution"""
     session = db.session()
-    return _dump(_out(session, [service.waive(session, path.contribution_id, body.reason)])[0])
+    return _dump(_out(session, [service.waive(session, path.contribution_id, body.reason, today())])[0])

@@ -22,6 +22,7 @@ class PaidVia(StrEnum):
     debit = "debit"
     offline = "offline"  # cash or transfer with a receipt (agent, branch office, prepayment)
     sponsor = "sponsor"
+    credit = "credit"  # the participant's credit (money paid twice or too much before)
 
 
 class Contribution(SQLModel, table=True):
@@ -38,6 +39,9 @@ class Contribution(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participant.id")
     period: date  # the month's first day
     amount_due: int = money()
+    # What was paid towards it: the sum of its ledger postings (``status`` is ``paid`` once it reaches
+    # ``amount_due``). Kept here so that planning a debit of the rest needs no ledger query.
+    amount_paid: int = money(default=0, sa_column_kwargs={"server_default": "0"})
     due_date: date
     status: ContributionStatus = enum_field(ContributionStatus, default=ContributionStatus.due)
     payer: Payer = enum_field(Payer)

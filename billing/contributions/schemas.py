@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,17 +24,37 @@ class ContributionPath(BaseModel):
     contribution_id: BigRowId
 
 
-class PrepaymentCreate(BaseModel):
+class StaffReceiptChannel(StrEnum):
+    """Where staff received the money (``history`` is for imports only)."""
+
+    agent = "agent"
+    branch = "branch"
+    bank_transfer = "bank_transfer"
+
+
+class ReceivedMoney(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    receipt_number: str = Receipt
+    channel: StaffReceiptChannel = Field(
+        default=StaffReceiptChannel.branch,
+        description="Tempat uang diterima; nomor kuitansi unik per kanal / Where it was received; receipt numbers "
+        "are unique per channel",
+    )
+    amount: int = Field(
+        gt=0,
+        strict=True,
+        description="Rupiah diterima; harus sama dengan yang terutang / Rupiah received: must equal what is owed",
+        examples=[16800],
+    )
+
+
+class PrepaymentCreate(ReceivedMoney):
     months: int = Field(ge=1, le=12, description="Jumlah bulan dibayar di muka / Months paid ahead")
-    receipt_number: str = Receipt
+    paid_on: date | None = Field(default=None, description="Default: hari ini / today")
 
 
-class OfflinePaymentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    receipt_number: str = Receipt
+class OfflinePaymentCreate(ReceivedMoney):
     paid_on: date
 
 
@@ -59,6 +80,7 @@ class ContributionOut(BaseModel):
     participant_id: int
     period: Period
     amount_due: int
+    amount_paid: int
     due_date: date
     status: ContributionStatus
     payer: Payer

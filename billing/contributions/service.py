@@ -1,24 +1,33 @@
 """Contribution rules one participant at a time: listing, prepaying, offline payment, waiving.
 Monthly generation for everyone is in ``generation``."""
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from billing.contributions import settle
 from billing.contributions.due_dates import due_date_for
 from billing.contributions.generation import BILLABLE
 from billing.contributions.models import Contribution, ContributionLine, ContributionStatus, PaidVia
 from billing.contributions.schemas import ContributionQuery
+from billing.debits.guards import CancelReason, cancel_unsent
 from billing.errors import Conflict, InvalidInput, NotFound
+from billing.ledger.models import Account, TransferKind
+from billing.ledger.service import post
 from billing.pagination import paginate
 from billing.participants import service as participants
 from billing.participants.models import Participant, SectorCategory
+from billing.payments import receipts
+from billing.payments.models import ReceiptChannel
+from billing.payments.receipts import record_for_months
 from billing.sponsors.service import payer_of
 from billing.tariffs.service import load_tariff
-from billing.timeutil import add_months, month_start, utcnow
+from billing.timeutil import add_months, month_start
+
+SYSTEM = "system"
 
 MAX_PREPAY_MONTHS = 12
 
@@ -60,50 +69,38 @@ def list_for_participant(session: Session, participant_id: int, q: ContributionQ
     return paginate(session, stmt, q)
 
 
-def _pay_offline(session: Session, contribution_ids: list[int], receipt_number: str, paid_on: date) -> int:
-    """Marks those still due as paid; the count tells whether a debit or a clerk got there first."""
-    result = session.execute(
-        update(Contribution)
-        .where(col(Contribution.id).in_(contribution_ids), Contribution.status == ContributionStatus.due)
-        .values(_paid(PaidVia.offline, receipt_number, paid_on))
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 def pay_sponsor_invoice(session: Session, sponsor_id: int, period: date, receipt_number: str, paid_on: date) -> int:
     """A sponsor's transfer for one month: every contribution it owes for that month and that is still
     due is paid with the transfer's receipt. Returns how many; a repeated transfer pays none."""
-    result = session.execute(
-        update(Contribution)
-        .where(
-            col(Contribution.sponsor_id) == sponsor_id,
-            col(Contribution.period) == month_start(period),
-            Contribution.status == ContributionStatus.due,
-        )
-        .values(_paid(PaidVia.sponsor, receipt_number, paid_on))
+    return record_for_months(
+        session,
+        channel=ReceiptChannel.bank_transfer,
+        number=receipt_number,
+        where="c.sponsor_id = :sponsor AND c.period = :period",
+        params={"sponsor": sponsor_id, "period": month_start(period)},
+        received_on=paid_on,
+        via=PaidVia.sponsor,
+        recorded_by=SYSTEM,
+        today=paid_on,
+        sponsor_id=sponsor_id,
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def record_paid_through(session: Session, last_period: date, receipt_number: str) -> int:
     """Every contribution through ``last_period`` still due was paid before this service ran (a
-    legacy system's history, on the first of its month). Returns how many."""
-    result = session.execute(
-        update(Contribution)
-        .where(col(Contribution.period) <= month_start(last_period), Contribution.status == ContributionStatus.due)
-        .values(_paid(PaidVia.offline, receipt_number, Contribution.period))
+    legacy system's history, on the first of its month): one receipt of the history. Returns how many."""
+    return record_for_months(
+        session,
+        channel=ReceiptChannel.history,
+        number=receipt_number,
+        where="c.period <= :last",
+        params={"last": month_start(last_period)},
+        received_on=month_start(last_period),
+        via=PaidVia.offline,
+        recorded_by=SYSTEM,
+        today=month_start(last_period),
+        paid_on_period=True,
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _paid(via: PaidVia, receipt_number: str, paid_on: Any) -> dict[str, Any]:
-    return {
-        "status": ContributionStatus.paid,
-        "paid_via": via,
-        "receipt_number": receipt_number,
-        "paid_on": paid_on,
-        "paid_at": utcnow(),
-    }
 
 
 def _create(session: Session, participant: Participant, period: date) -> Contribution:
@@ -137,15 +134,37 @@ def _create(session: Session, participant: Participant, period: date) -> Contrib
     return contribution
 
 
-def prepay(session: Session, participant_id: int, months: int, receipt_number: str, today: date) -> list[Contribution]:
-    """Pay the next ``months`` unpaid months from today's month on, all or nothing: months already
-    paid or waived are skipped, missing ones are created at the tariff of their month."""
+@dataclass(frozen=True)
+class ReceiptIn:
+    """Money received by staff (finance, admin, an agent) with its receipt."""
+
+    number: str
+    channel: ReceiptChannel
+    amount: int
+    received_on: date
+    recorded_by: str
+
+
+def _check_received_on(receipt: ReceiptIn, today: date) -> None:
+    if receipt.received_on > today:
+        raise InvalidInput(
+            "Tanggal bayar tidak boleh di masa depan. / The payment date cannot be in the future.",
+            code="paid_on_in_future",
+            errors=[{"field": "paid_on", "message": "in the future", "type": "paid_on_in_future"}],
+        )
+
+
+def prepay(session: Session, participant_id: int, months: int, receipt: ReceiptIn, today: date) -> list[Contribution]:
+    """The next ``months`` unpaid months from today's month on, paid with one receipt of exactly what
+    they owe, all or nothing: months already paid or waived are skipped, missing ones are created at
+    the tariff of their month."""
     if not 1 <= months <= MAX_PREPAY_MONTHS:
         raise InvalidInput(
             f"Bayar di muka 1-{MAX_PREPAY_MONTHS} bulan. / Prepay 1-{MAX_PREPAY_MONTHS} months.",
             code="invalid_prepay_months",
             errors=[{"field": "months", "message": f"1-{MAX_PREPAY_MONTHS}", "type": "invalid_prepay_months"}],
         )
+    _check_received_on(receipt, today)
     participant = participants.get(session, participant_id)
     if participant.status not in BILLABLE:
         raise Conflict(
@@ -178,21 +197,31 @@ def prepay(session: Session, participant_id: int, months: int, receipt_number: s
             f"Only {len(periods)} months can be prepaid up to {horizon:%Y-%m}.",
             code="prepay_beyond_horizon",
         )
-    changed = Conflict(
-        "Iuran berubah saat diproses; tidak ada yang dibayar, ulangi. / "
-        "Contributions changed meanwhile; nothing was paid, try again.",
-        code="contribution_changed",
-    )
     try:
         chosen = [existing.get(period) or _create(session, participant, period) for period in periods]
     except IntegrityError as exc:
-        raise changed from exc  # monthly generation created one of these months meanwhile
-    ids = [c.id for c in chosen if c.id is not None]
-    if _pay_offline(session, ids, receipt_number, today) != len(ids):
-        raise changed  # a debit paid one of them meanwhile
+        raise Conflict(  # monthly generation created one of these months meanwhile
+            "Iuran berubah saat diproses; tidak ada yang dibayar, ulangi. / "
+            "Contributions changed meanwhile; nothing was paid, try again.",
+            code="contribution_changed",
+        ) from exc
+    _record(session, chosen, receipt, today)
     for contribution in chosen:
         session.refresh(contribution)
     return chosen
+
+
+def _record(session: Session, chosen: list[Contribution], receipt: ReceiptIn, today: date) -> None:
+    receipts.record(
+        session,
+        channel=receipt.channel,
+        number=receipt.number,
+        amount=receipt.amount,
+        received_on=receipt.received_on,
+        contributions=chosen,
+        recorded_by=receipt.recorded_by,
+        today=today,
+    )
 
 
 def _ensure_due(contribution: Contribution) -> None:
@@ -209,41 +238,46 @@ def _ensure_due(contribution: Contribution) -> None:
         )
 
 
-def _changed_meanwhile(session: Session, contribution_id: int) -> None:
-    """A conditional update found the contribution no longer due: say why (409)."""
-    session.expire_all()
-    _ensure_due(get(session, contribution_id))
-    raise Conflict("Iuran berubah saat diproses. / The contribution changed meanwhile.", code="contribution_changed")
-
-
-def record_offline_payment(
-    session: Session, contribution_id: int, receipt_number: str, paid_on: date, *, today: date | None = None
-) -> Contribution:
-    """A due contribution paid in cash or by transfer, with its receipt; 409 when not due."""
-    if today is not None and paid_on > today:
-        raise InvalidInput(
-            "Tanggal bayar tidak boleh di masa depan. / The payment date cannot be in the future.",
-            code="paid_on_in_future",
-            errors=[{"field": "paid_on", "message": "in the future", "type": "paid_on_in_future"}],
-        )
+def record_offline_payment(session: Session, contribution_id: int, receipt: ReceiptIn, today: date) -> Contribution:
+    """A due contribution paid in cash or by transfer, with its receipt of exactly what it owes; 409
+    when not due. A debit of it still at the gateway may succeed too: its money is then credit."""
+    _check_received_on(receipt, today)
     contribution = get(session, contribution_id)
     _ensure_due(contribution)
-    if not _pay_offline(session, [contribution_id], receipt_number, paid_on):
-        _changed_meanwhile(session, contribution_id)
+    _record(session, [contribution], receipt, today)
     session.refresh(contribution)
     return contribution
 
 
-def waive(session: Session, contribution_id: int, reason: str) -> Contribution:
-    """The contribution is no longer owed; only a due one can be waived."""
+def waive(session: Session, contribution_id: int, reason: str, today: date) -> Contribution:
+    """What a due contribution still owes is no longer owed (written off); only a due one can be
+    waived, and nothing planned for it is sent. A debit of it still at the gateway may succeed: its
+    money is then the participant's credit."""
     contribution = get(session, contribution_id)
     _ensure_due(contribution)
-    result = session.execute(
-        update(Contribution)
-        .where(col(Contribution.id) == contribution_id, Contribution.status == ContributionStatus.due)
-        .values(status=ContributionStatus.waived, waive_reason=reason)
+    conn = session.connection()
+    rest = contribution.amount_due - contribution.amount_paid
+    if not settle.waive(conn, contribution_id, reason):
+        session.expire_all()
+        _ensure_due(get(session, contribution_id))
+        raise Conflict(
+            "Iuran berubah saat diproses. / The contribution changed meanwhile.", code="contribution_changed"
+        )
+    n = conn.execute(
+        text("SELECT COUNT(*) FROM ledger_transfer WHERE contribution_id = :c AND kind = 'write_off'"),
+        {"c": contribution_id},
+    ).scalar_one()
+    post(
+        conn,
+        f"waive:{contribution_id}:{n + 1}",
+        TransferKind.write_off,
+        Account.write_off,
+        Account.contributions_receivable,
+        rest,
+        today,
+        participant_id=contribution.participant_id,
+        contribution_id=contribution_id,
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
-        _changed_meanwhile(session, contribution_id)
+    cancel_unsent(conn, [contribution_id], CancelReason.contribution_settled, today)
     session.refresh(contribution)
     return contribution

@@ -36,7 +36,8 @@ def cancel(
     session: Session, participant: Participant, on: date, actor: str, reason: str | None = None
 ) -> CoverageEvent:
     """A worker leaves voluntarily: coverage is cancelled and their live mandate revoked, so nothing
-    more is debited."""
+    more is debited (not even what was planned and not yet sent)."""
+    from billing.debits.guards import CancelReason, cancel_unsent, contributions_of
     from billing.mandates import service as mandates
     from billing.mandates.lifecycle import MandateAction
 
@@ -45,6 +46,8 @@ def cancel(
             f"Kepesertaan sudah {participant.status}. / Membership is already {participant.status}.",
             code="participant_not_active",
         )
+    conn = session.connection()
+    cancel_unsent(conn, contributions_of(conn, participant.id or 0), CancelReason.participant_ended, on)
     for mandate in mandates.live_of_participant(session, participant.id or 0):
         mandates.record_transition(session, mandate, MandateAction.revoke, reason or "voluntary", actor, on)
     return record(session, participant, CoverageEventKind.cancelled, CoverageStatus.cancelled, on, "voluntary")

@@ -39,6 +39,7 @@ def debit_run(day: datetime | None) -> None:
 
     from billing.debits.execution import DayClock
     from billing.debits.queries import run_detail
+    from billing.debits.resolve import processed
     from billing.debits.service import gateway_for, run_debits, start_debit_run
 
     ctx = _context()
@@ -56,7 +57,7 @@ def debit_run(day: datetime | None) -> None:
             gateway_for(ctx.settings, clock),
             clock,
             today,
-            on_batch=lambda counts: progress.advance(task, sum(counts.values())),
+            on_batch=lambda counts: progress.advance(task, processed(counts)),
         )
     with Session(ctx.engine) as s:
         detail = run_detail(s, run_id)
@@ -114,20 +115,39 @@ def ledger() -> None:
     pass
 
 
-@ledger.command("verify", help="Cocokkan iuran, percobaan debit dan saldo buku besar / Reconcile the ledger")
+@ledger.command(
+    "verify", help="Buktikan buku besar, juga terhadap catatan gateway / Prove the books, also against the gateway"
+)
+@click.option(
+    "--gateway/--no-gateway",
+    "with_gateway",
+    default=True,
+    show_default=True,
+    help="Bandingkan dengan catatan gateway / Compare with the gateway's own records",
+)
 @with_appcontext
-def ledger_verify() -> None:
+def ledger_verify(with_gateway: bool) -> None:
     from billing import db
-    from billing.ledger.service import verify
+    from billing.gateways.registry import load_gateway
+    from billing.ledger.verify import SHOWN, verify
 
+    settings = settings_mod.current()
+    gateway = load_gateway(settings.gateway) if with_gateway else None
+    if gateway is not None and not getattr(gateway, "keeps_records", True):
+        click.echo(
+            f"{settings.gateway}: catatannya hanya di memori proses lain / its records live in another "
+            "process's memory (set BILLING_SIMULATOR_STATE): not compared"
+        )
+        gateway = None
     with db.engine().connect() as conn:
-        result = verify(conn)
-    click.echo(
-        f"paid by debit Rp {result.paid_by_debit:,}; succeeded attempts Rp {result.succeeded_attempts:,}; "
-        f"gateway clearing Rp {result.gateway_clearing:,}; receivable credited Rp {result.receivable_credited:,}"
-    )
-    for problem, count in result.problems.items():
-        click.echo(f"PROBLEM: {problem}: {count}")
+        result = verify(conn, gateway)
+    for account, balance in result.balances.items():
+        click.echo(f"{account:<26} Rp {balance:>18,}")
+    if result.gateway_checked:
+        click.echo(f"compared with the records of gateway {result.gateway_checked}")
+    for problem, ids in result.problems.items():
+        shown = ", ".join(ids[:SHOWN]) + (" …" if len(ids) > SHOWN else "")
+        click.echo(f"PROBLEM: {problem}: {len(ids)}: {shown}")
     if not result.ok:
         raise click.ClickException("ledger does not reconcile")
     click.echo("ledger OK")

@@ -1,9 +1,11 @@
-"""Workers: claim a batch with a lease, charge its pending attempts, resolve them, repeat.
+"""Workers: claim a batch with a lease, check and hand its attempts to the gateway, resolve them, repeat.
 
 Any number of ``billing worker`` processes on any hosts share a run: a batch is claimed with
-``FOR UPDATE SKIP LOCKED`` (PostgreSQL) and a lease; a batch whose worker died is claimed again
-once its lease expires, and its still-pending attempts are replayed with their SAME keys, so the
-gateway answers with the first outcome instead of charging again."""
+``FOR UPDATE SKIP LOCKED`` (PostgreSQL) and a lease. Before anything is sent, one transaction checks
+every attempt against what it was planned on (``guards``), cancels those that no longer hold, and
+marks the batch sent. A batch whose worker died is claimed again once its lease expires: if it was
+sent, the gateway is asked first about each still-pending attempt; what it never received is checked
+again and sent with its SAME key, so the gateway answers with the first outcome, never charges twice."""
 
 import os
 import socket
@@ -12,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
-from billing.debits import runs
+from billing.debits import guards, runs
 from billing.debits.policy import RetryPolicy
-from billing.debits.resolve import ATTEMPT_COLUMNS, AttemptRow, resolve
-from billing.gateways.base import ChargeRequest, Gateway
+from billing.debits.resolve import ATTEMPT_COLUMNS, AttemptRow, processed, resolve
+from billing.gateways.base import ChargeRequest, ChargeStatus, Gateway
 from billing.timeutil import utcnow
 
 
@@ -78,22 +80,92 @@ def expire_leases(engine: Engine) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-_LOAD = f"""
-SELECT {ATTEMPT_COLUMNS} FROM debit_attempt a
+# A batch's pending attempts with the reason each must not be sent (NULL: it may be).
+_GUARDED = f"""
+SELECT {ATTEMPT_COLUMNS}, {guards.REASON} AS reason
+FROM {guards.GUARDED_FROM}
 WHERE a.id BETWEEN :lo AND :hi AND a.run_id = :run AND a.status = 'pending'
 ORDER BY a.id
 """
 
 
-def load_attempts(engine: Engine, sql: str, params: dict[str, object]) -> list[AttemptRow]:
+@dataclass(frozen=True, slots=True)
+class Taken:
+    send: list[AttemptRow]  # checked now: send them
+    ask_first: list[AttemptRow]  # maybe sent by a worker that died: ask the gateway before sending
+
+
+def _guarded(
+    conn: Connection, batch: Batch, only: set[int] | None = None
+) -> tuple[list[AttemptRow], list[tuple[int, str]]]:
+    """The batch's pending attempts that may be sent, and those that must not with their reasons."""
+    params = {"run": batch.run_id, "lo": batch.first_attempt_id, "hi": batch.last_attempt_id}
+    if conn.dialect.name == "postgresql":
+        # A batch is a slice of the attempts: index lookups cost its own size, a hash join the tables'.
+        conn.execute(text("SET LOCAL enable_hashjoin = off"))
+        conn.execute(text("SET LOCAL enable_mergejoin = off"))
+        conn.execute(text("SET LOCAL jit = off"))
+    result = conn.execute(text(_GUARDED), params)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    ok: list[AttemptRow] = []
+    refused: list[tuple[int, str]] = []
+    for row in rows:
+        if only is not None and row[0] not in only:
+            continue
+        if row[-1] is None:
+            ok.append(AttemptRow._make(row[:-1]))
+        else:
+            refused.append((row[0], row[-1]))
+    return ok, refused
+
+
+def take(engine: Engine, batch: Batch, owner: str, today: date, only: set[int] | None = None) -> Taken | None:
+    """Check the batch's attempts and mark it sent, in one transaction under the batch's lock; None
+    when this worker no longer holds the batch's lease. A batch sent before (its worker died) comes
+    back as ``ask_first``, unless ``only`` names the attempts the gateway said it never received."""
+    with engine.begin() as conn:
+        guards.lock_batch(conn, batch.id)
+        held = conn.execute(
+            text("SELECT sent_at FROM debit_batch WHERE id = :b AND lease_owner = :o AND status = 'claimed'"),
+            {"b": batch.id, "o": owner},
+        ).first()
+        if held is None:
+            return None
+        params = {"run": batch.run_id, "lo": batch.first_attempt_id, "hi": batch.last_attempt_id}
+        if held.sent_at is not None and only is None:
+            return Taken([], load_attempts(conn, _PENDING, params))
+        ok, refused = _guarded(conn, batch, only)
+        guards.cancel(conn, refused, today)
+        if held.sent_at is None:
+            conn.execute(text("UPDATE debit_batch SET sent_at = :now WHERE id = :b"), {"b": batch.id, "now": utcnow()})
+        return Taken(ok, [])
+
+
+_PENDING = f"""
+SELECT {ATTEMPT_COLUMNS} FROM debit_attempt a JOIN contribution c ON c.id = a.contribution_id
+WHERE a.id BETWEEN :lo AND :hi AND a.run_id = :run AND a.status = 'pending'
+ORDER BY a.id
+"""
+
+
+def load_attempts(bind: Engine | Connection, sql: str, params: dict[str, object]) -> list[AttemptRow]:
     """``sql`` selects ``ATTEMPT_COLUMNS``. Read through the driver's own cursor: at thousands of rows
     a batch, SQLAlchemy's result rows cost twice what the query does."""
-    with engine.connect() as conn:
-        result = conn.execute(text(sql), params)
-        try:
-            return list(map(AttemptRow._make, result.cursor.fetchall()))
-        finally:
-            result.close()
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return load_attempts(conn, sql, params)
+    result = bind.execute(text(sql), params)
+    try:
+        return list(map(AttemptRow._make, result.cursor.fetchall()))
+    finally:
+        result.close()
+
+
+def charge_metadata(a: AttemptRow) -> dict[str, str]:
+    return {"contribution_id": str(a.contribution_id), "attempt_id": str(a.id)}
 
 
 def charge_requests(attempts: list[AttemptRow]) -> list[ChargeRequest]:
@@ -102,17 +174,34 @@ def charge_requests(attempts: list[AttemptRow]) -> list[ChargeRequest]:
             amount=a.amount,
             payment_method=a.payment_method,
             idempotency_key=a.idempotency_key,
-            metadata={"contribution_id": str(a.contribution_id), "attempt_id": str(a.id)},
+            metadata=charge_metadata(a),
         )
         for a in attempts
     ]
 
 
 def process(engine: Engine, gateway: Gateway, batch: Batch, policy: RetryPolicy, owner: str) -> dict[str, int]:
-    attempts = load_attempts(
-        engine, _LOAD, {"run": batch.run_id, "lo": batch.first_attempt_id, "hi": batch.last_attempt_id}
-    )
-    results = gateway.charge_many(charge_requests(attempts))
+    taken = take(engine, batch, owner, batch.run_date)
+    if taken is None:  # the lease went to another worker: it sends what is left
+        return {}
+    attempts, results = [], []
+    if taken.ask_first:
+        # Sent by a worker that died, maybe: what the gateway has is resolved; what it never received
+        # is checked again and sent with the same key.
+        unseen: set[int] = set()
+        for attempt in taken.ask_first:
+            found = gateway.lookup(attempt.idempotency_key, charge_metadata(attempt))
+            if found is None or (found.status is ChargeStatus.unknown and found.gateway_reference is None):
+                unseen.add(attempt.id)
+            else:
+                attempts.append(attempt)
+                results.append(found)
+        again = take(engine, batch, owner, batch.run_date, only=unseen) if unseen else Taken([], [])
+        if again is None:
+            return {}
+        taken = again
+    attempts += taken.send
+    results += gateway.charge_many(charge_requests(taken.send))
     with engine.begin() as conn:
         counts = resolve(conn, attempts, results, batch.run_date, policy)
         conn.execute(
@@ -147,6 +236,6 @@ def work(
         if clock is not None:
             clock.today = batch.run_date
         counts = process(engine, gateway, batch, policy, owner)
-        done += sum(counts.values())
+        done += processed(counts)
         if on_batch:
             on_batch(counts)

@@ -44,10 +44,13 @@ class Run(SQLModel, table=True):
 
 
 class AttemptStatus(StrEnum):
-    pending = "pending"  # written, gateway maybe called: replay with the same key
+    # Written; not sent while its batch has no ``sent_at`` (it may still be cancelled), maybe sent after
+    # (a worker died): asked at the gateway, then replayed with the same key or cancelled.
+    pending = "pending"
     succeeded = "succeeded"
     failed = "failed"
-    unknown = "unknown"  # timeout or transient error: settle by lookup or same-key replay
+    unknown = "unknown"  # timeout, transient error or processing: settled by lookup or same-key replay
+    cancelled = "cancelled"  # never sent: what it was planned on changed (``cancel_reason``)
 
 
 class AttemptTrigger(StrEnum):
@@ -88,6 +91,7 @@ class DebitAttempt(SQLModel, table=True):
     gateway_reference: str | None = Field(default=None, max_length=80)
     created_at: datetime = created_at()
     resolved_at: datetime | None = timestamp()
+    cancel_reason: str | None = Field(default=None, max_length=40)  # billing.debits.guards.CancelReason
 
 
 class DebitUnsettled(SQLModel, table=True):
@@ -98,6 +102,8 @@ class DebitUnsettled(SQLModel, table=True):
 
     attempt_id: int = Field(sa_type=BIG_ID, foreign_key="debit_attempt.id", primary_key=True)
     retry_at: datetime = timestamp(nullable=False, index=True)
+    # How often the gateway was asked: a processing debit is read again less and less often.
+    checks: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class BatchStatus(StrEnum):
@@ -122,6 +128,9 @@ class DebitBatch(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=80)
     lease_expires_at: datetime | None = timestamp()
     claims: int = 0
+    # Set, with the checks of its attempts, in the transaction that hands the batch to the gateway: from
+    # then on its pending attempts may have been sent, and only the gateway's answer settles them.
+    sent_at: datetime | None = timestamp()
     finished_at: datetime | None = timestamp()
 
 

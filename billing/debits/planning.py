@@ -6,7 +6,10 @@ Two INSERT ... SELECT statements per contribution id range write every attempt d
 - first attempts: due, self-paid contributions of members (not ended or cancelled: paying after
   that is a new registration) with an active mandate whose debit day has come (this month's on the
   debit day, earlier months' at once);
-- retries: contributions whose failed debit was rescheduled for today or earlier.
+- retries: contributions whose failed debit was rescheduled for today or earlier (also those whose
+  attempt was cancelled before it was sent, e.g. for a new payment method).
+
+Each asks for what the month still owes (its credit applied first, see ``start_debit_run``).
 
 No anti-join is needed: the unique (contribution, attempt no) index turns an attempt that already
 exists into a skipped row (``ON CONFLICT ... DO NOTHING``), so planning twice, or after a crash, plans
@@ -31,7 +34,8 @@ INSERT INTO debit_attempt
 _FIRST = (
     _INSERT
     + """
-SELECT :run_id, c.id, m.id, 1, 'scheduled', c.amount_due, 'ct' || c.id || '-1', m.gateway, m.payment_method,
+SELECT :run_id, c.id, m.id, 1, 'scheduled', c.amount_due - c.amount_paid, 'ct' || c.id || '-1', m.gateway,
+       m.payment_method,
        'pending', :now
 FROM contribution c
 JOIN mandate m ON m.participant_id = c.participant_id AND m.status = 'active'
@@ -46,8 +50,8 @@ ON CONFLICT (contribution_id, attempt_no) DO NOTHING
 _RETRIES = (
     _INSERT
     + """
-SELECT :run_id, c.id, m.id, s.attempts + 1, 'retry', c.amount_due, 'ct' || c.id || '-' || (s.attempts + 1),
-       m.gateway, m.payment_method, 'pending', :now
+SELECT :run_id, c.id, m.id, s.attempts + 1, 'retry', c.amount_due - c.amount_paid,
+       'ct' || c.id || '-' || (s.attempts + 1), m.gateway, m.payment_method, 'pending', :now
 FROM debit_schedule s
 JOIN contribution c ON c.id = s.contribution_id
 JOIN mandate m ON m.participant_id = c.participant_id AND m.status = 'active'

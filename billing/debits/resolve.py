@@ -1,9 +1,16 @@
-"""Writing outcomes back: one transaction per batch of results, set-based and idempotent.
+"""Writing outcomes back: one transaction per set of results, set-based and idempotent.
 
-The results go into a temporary table (COPY on PostgreSQL); a handful of UPDATE ... FROM and
-INSERT ... SELECT statements then resolve the attempts, pay the contributions, post the ledger,
-reschedule or stop retries, and queue the notices. Each statement is guarded (only unsettled
-attempts, only due contributions, unique ledger and notice keys), so resolving twice changes nothing."""
+The results go into a temporary table, ``tmp_results`` (COPY on PostgreSQL). The attempts take them
+first, and only results that change an attempt stay: an unsettled attempt takes any outcome, and a
+success the gateway reports late (after we counted the attempt failed, or cancelled it) is taken
+too: the gateway's word wins. Then each domain writes its own tables from what stayed, set-based:
+the contributions are paid, the ledger posts, the participants' credit takes a success whose month
+was settled meanwhile, the failed months are rescheduled or stopped, and, as the failure class's
+policy (``gateways.failures.CLASS_POLICY``) says, mandates are suspended and workers told.
+
+``tmp_results``: id (attempt), contribution_id, participant_id, mandate_id, attempt_no, amount, status,
+failure_code, ref, next_on, stop, retry_at, params (a notice's), target ('credit' for a success that
+pays no month)."""
 
 import json
 from collections.abc import Sequence
@@ -11,12 +18,16 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import Connection, Date, bindparam, text
-from sqlmodel import Session
 
+from billing.contributions import settle as contributions
+from billing.debits.guards import CancelReason, cancel_unsent
 from billing.debits.policy import RetryPolicy
 from billing.gateways.base import ChargeResult, ChargeStatus
-from billing.gateways.failures import FailureClass, rule
-from billing.mandates.service import suspend_for_failure
+from billing.gateways.failures import rule
+from billing.ledger.service import post_debit_receipts
+from billing.mandates.service import suspend_for_failures
+from billing.notices.service import queue_debit_failed
+from billing.payments import credit
 from billing.timeutil import utcnow
 
 
@@ -25,6 +36,7 @@ class AttemptRow(NamedTuple):
 
     id: int
     contribution_id: int
+    participant_id: int
     mandate_id: int
     attempt_no: int
     amount: int
@@ -32,37 +44,44 @@ class AttemptRow(NamedTuple):
     payment_method: str
 
 
-ATTEMPT_COLUMNS = "a.id, a.contribution_id, a.mandate_id, a.attempt_no, a.amount, a.idempotency_key, a.payment_method"
+# Every query of attempts to resolve joins the contribution ``c``: the participant comes with it.
+ATTEMPT_COLUMNS = (
+    "a.id, a.contribution_id, c.participant_id, a.mandate_id, a.attempt_no, a.amount, a.idempotency_key,"
+    " a.payment_method"
+)
 
 
-def _failure_context(conn: Connection, contribution_ids: list[int]) -> dict[int, tuple[int, date]]:
-    """Participant and month of the contributions whose debit failed: only failures need them."""
+def _failure_context(conn: Connection, contribution_ids: list[int]) -> dict[int, tuple[date, int]]:
+    """Month and attempts sent so far of the contributions whose debit failed: only failures need
+    them (the retry policy counts sent attempts, not cancelled ones)."""
     if not contribution_ids:
         return {}
+    select = (
+        "SELECT c.id, c.period, (SELECT COUNT(*) FROM debit_attempt x"
+        " WHERE x.contribution_id = c.id AND x.status <> 'cancelled') AS tries FROM contribution c WHERE "
+    )
     if conn.dialect.name == "postgresql":
         # One array parameter: an IN list of hundreds of parameters costs more to build and parse than to run.
-        clause = text("SELECT id, participant_id, period FROM contribution WHERE id = ANY(CAST(:ids AS BIGINT[]))")
+        clause = text(select + "c.id = ANY(CAST(:ids AS BIGINT[]))")
     else:
-        clause = text("SELECT id, participant_id, period FROM contribution WHERE id IN :ids").bindparams(
-            bindparam("ids", expanding=True)
-        )
+        clause = text(select + "c.id IN :ids").bindparams(bindparam("ids", expanding=True))
     found = conn.execute(clause.columns(period=Date), {"ids": contribution_ids})
-    return {cid: (pid, period) for cid, pid, period in found}
+    return {cid: (period, int(tries)) for cid, period, tries in found}
 
 
 _COLUMNS = (
-    "id, contribution_id, participant_id, attempt_no, amount, status, failure_code, ref, next_on, stop, retry_at,"
-    " params"
+    "id, contribution_id, participant_id, mandate_id, attempt_no, amount, status, failure_code, ref, next_on, stop,"
+    " retry_at, params"
 )
 
 
 def _create_temp(conn: Connection) -> None:
     pg = conn.dialect.name == "postgresql"
-    timestamp, json = ("TIMESTAMPTZ", "JSON") if pg else ("TIMESTAMP", "TEXT")
+    timestamp, json_type = ("TIMESTAMPTZ", "JSON") if pg else ("TIMESTAMP", "TEXT")
     columns = (
-        "id BIGINT PRIMARY KEY, contribution_id BIGINT, participant_id INTEGER, attempt_no INTEGER, amount BIGINT,"
-        " status VARCHAR(16), failure_code VARCHAR(40), ref VARCHAR(80), next_on DATE, stop VARCHAR(40),"
-        f" retry_at {timestamp}, params {json}"
+        "id BIGINT PRIMARY KEY, contribution_id BIGINT, participant_id INTEGER, mandate_id INTEGER,"
+        " attempt_no INTEGER, amount BIGINT, status VARCHAR(16), failure_code VARCHAR(40), ref VARCHAR(80),"
+        f" next_on DATE, stop VARCHAR(40), retry_at {timestamp}, params {json_type}, target VARCHAR(8)"
     )
     if pg:
         # Made once per connection and emptied by each commit (SQLite has no ON COMMIT): creating and
@@ -82,7 +101,7 @@ def _fill_temp(conn: Connection, rows: list[tuple[object, ...]]) -> None:
             for row in rows:
                 copy.write_row(row)
     else:
-        conn.exec_driver_sql(f"INSERT INTO tmp_results ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        conn.exec_driver_sql(f"INSERT INTO tmp_results ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 def _classify(result: ChargeResult) -> str:
@@ -90,7 +109,7 @@ def _classify(result: ChargeResult) -> str:
     if (
         result.status is ChargeStatus.failed
         and result.failure_code is not None
-        and rule(result.failure_code).failure_class is FailureClass.transient
+        and rule(result.failure_code).policy.same_key
     ):
         return "unknown"
     return result.status.value
@@ -104,113 +123,170 @@ def resolve(
     policy: RetryPolicy,
     now: datetime | None = None,
 ) -> dict[str, int]:
+    """Apply ``results`` (one per attempt, in order) inside the caller's transaction; returns the
+    number of results by outcome, and of attempts they ``changed``. Resolving the same results again
+    changes nothing."""
     now = now or utcnow()
-    rows: list[tuple[object, ...]] = []
-    hard: list[tuple[AttemptRow, str]] = []
-    counts = {"succeeded": 0, "failed": 0, "unknown": 0}
-    statuses = [_classify(r) for r in results]
-    context = _failure_context(
-        conn, [a.contribution_id for a, st in zip(attempts, statuses, strict=True) if st == "failed"]
+    # The set-based writes take one result per month at a time: a second result of a month (a
+    # duplicate, a late success after a retry's) waits for the next pass.
+    passes: list[list[int]] = []
+    seen: dict[int, int] = {}
+    for i, a in enumerate(attempts):
+        n = seen.get(a.contribution_id, 0)
+        seen[a.contribution_id] = n + 1
+        if n == len(passes):
+            passes.append([])
+        passes[n].append(i)
+    counts = {"succeeded": 0, "failed": 0, "unknown": 0, "changed": 0}
+    for indices in passes:
+        done = _resolve([attempts[i] for i in indices], [results[i] for i in indices], today, policy, now, conn)
+        counts = {k: counts[k] + done[k] for k in counts}
+    return counts
+
+
+def processed(counts: dict[str, int]) -> int:
+    """How many results ``counts`` holds (``changed`` counts some of them again)."""
+    return counts.get("succeeded", 0) + counts.get("failed", 0) + counts.get("unknown", 0)
+
+
+def _row(
+    a: AttemptRow,
+    r: ChargeResult,
+    status: str,
+    context: dict[int, tuple[date, int]],
+    today: date,
+    policy: RetryPolicy,
+    now: datetime,
+) -> tuple[object, ...]:
+    code = r.failure_code.value if r.failure_code else None
+    next_on: date | None = None
+    stop: str | None = None
+    retry_at: datetime | None = None
+    params: str | None = None
+    if status == "failed":
+        assert code is not None
+        period, tries = context[a.contribution_id]
+        class_policy = rule(code).policy
+        if class_policy.retry:
+            next_on = policy.next_retry(code, today, tries, period)
+        if next_on is None:
+            stop = "max_attempts" if class_policy.retry else code
+        if class_policy.notify_worker:
+            next_try = next_on.isoformat() if next_on else None
+            params = json.dumps({"code": code, "amount": a.amount, "period": period.isoformat(), "next_try": next_try})
+    elif status == "unknown":
+        delay = rule(code).retry_after if code else None
+        retry_at = now + (delay or timedelta(minutes=5))
+    return (
+        a.id,
+        a.contribution_id,
+        a.participant_id,
+        a.mandate_id,
+        a.attempt_no,
+        a.amount,
+        status,
+        code,
+        r.gateway_reference,
+        next_on,
+        stop,
+        retry_at,
+        params,
     )
+
+
+def _resolve(
+    attempts: Sequence[AttemptRow],
+    results: Sequence[ChargeResult],
+    today: date,
+    policy: RetryPolicy,
+    now: datetime,
+    conn: Connection,
+) -> dict[str, int]:
+    counts = {"succeeded": 0, "failed": 0, "unknown": 0, "changed": 0}
+    statuses = [_classify(r) for r in results]
+    failed = [a.contribution_id for a, st in zip(attempts, statuses, strict=True) if st == "failed"]
+    context = _failure_context(conn, failed)
+    rows: list[tuple[object, ...]] = []
     for a, r, status in zip(attempts, results, statuses, strict=True):
         counts[status] += 1
-        code = r.failure_code.value if r.failure_code else None
         if status == "succeeded":  # nine rows in ten: nothing to reschedule or tell
-            ref = r.gateway_reference
             rows.append(
-                (a.id, a.contribution_id, None, a.attempt_no, a.amount, status, code, ref, None, None, None, None)
+                (
+                    a.id,
+                    a.contribution_id,
+                    a.participant_id,
+                    a.mandate_id,
+                    a.attempt_no,
+                    a.amount,
+                    status,
+                    None,
+                    r.gateway_reference,
+                    None,
+                    None,
+                    None,
+                    None,
+                )
             )
-            continue
-        next_on: date | None = None
-        stop: str | None = None
-        retry_at: datetime | None = None
-        params: str | None = None
-        participant_id: int | None = None
-        if status == "failed":
-            assert code is not None
-            participant_id, period = context[a.contribution_id]
-            next_on = policy.next_retry(code, today, a.attempt_no, period)
-            if next_on is None:
-                stop = code if rule(code).failure_class is FailureClass.hard else "max_attempts"
-            if rule(code).failure_class is FailureClass.hard:
-                hard.append((a, code))
-            params = json.dumps(
-                {
-                    "code": code,
-                    "amount": a.amount,
-                    "period": period.isoformat(),
-                    "next_try": next_on.isoformat() if next_on else None,
-                }
-            )
-        elif status == "unknown":
-            delay = rule(code).retry_after if code else None
-            retry_at = now + (delay or timedelta(minutes=5))
-        rows.append(
-            (
-                a.id,
-                a.contribution_id,
-                participant_id,
-                a.attempt_no,
-                a.amount,
-                status,
-                code,
-                r.gateway_reference,
-                next_on,
-                stop,
-                retry_at,
-                params,
-            )
-        )
+        else:
+            rows.append(_row(a, r, status, context, today, policy, now))
     if not rows:
         return counts
     _create_temp(conn)
     _fill_temp(conn, rows)
     bind = {"today": today, "now": now}
-    settled = conn.execute(text(_SETTLE_ATTEMPTS), bind).rowcount  # type: ignore[attr-defined]
-    # Every attempt of the batch was unsettled and is now ours (locked until commit on PostgreSQL), and
-    # an attempt's posting and notice are written only in the transaction that settles it: none exists
-    # yet, so plain inserts will do, and the unique keys still stand guard. Otherwise (a replay, a
-    # webhook first) the conflicts are skipped instead.
-    skip = "" if settled == len(rows) else " ON CONFLICT DO NOTHING"
-    for statement in (*_STATEMENTS, _POST + skip, _NOTICE + skip):
+    changed = {row[0] for row in conn.execute(text(_SETTLE_ATTEMPTS), bind)}
+    late = len(changed) < len(rows)
+    if late:
+        # A duplicate, a stale outcome, or a webhook that got there first: those attempts stay as they are.
+        stale = [row[0] for row in rows if row[0] not in changed]
+        delete = text("DELETE FROM tmp_results WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+        conn.execute(delete, {"ids": stale})
+        rows = [row for row in rows if row[0] in changed]
+    counts["changed"] = len(rows)
+    succeeded = [row for row in rows if row[6] == "succeeded"]
+    unpaid: list[tuple[object, ...]] = []
+    if succeeded:
+        paid = contributions.pay_by_debit(conn, today, now)
+        # A success whose month was settled meanwhile (a receipt, credit or a waiver while the debit was at
+        # the gateway, or a late success after a retry paid it) is the participant's credit.
+        unpaid = [row for row in succeeded if row[1] not in paid]
+        if unpaid:
+            mark = text("UPDATE tmp_results SET target = 'credit' WHERE id IN :ids")
+            conn.execute(mark.bindparams(bindparam("ids", expanding=True)), {"ids": [row[0] for row in unpaid]})
+        post_debit_receipts(conn, today, now, to_credit=bool(unpaid))
+    for statement in _SCHEDULE:
         conn.execute(text(statement), bind)
+    queue_debit_failed(conn, now)
+    suspend = [(row[3], row[7]) for row in rows if row[6] == "failed" and rule(str(row[7])).policy.suspend_mandate]
+    if suspend:
+        suspend_for_failures(conn, suspend, today)
+    if late and succeeded:
+        # A retry planned for a month a late success paid is not sent.
+        cancel_unsent(conn, [row[1] for row in succeeded], CancelReason.contribution_settled, today)
+    if unpaid:
+        credit.apply(conn, {row[2] for row in unpaid}, today)
     if conn.dialect.name != "postgresql":
         conn.execute(text("DROP TABLE tmp_results"))
-    if hard:
-        session = Session(bind=conn)
-        for a, code in hard:
-            suspend_for_failure(session, a.mandate_id, code, today)
-        session.flush()
     return counts
 
 
-# Attempts: only the unsettled ones change, so a late duplicate resolution is a no-op.
+# Attempts: an unsettled one takes any outcome; a failed or cancelled one only a success (the gateway
+# took the money after all). The ids returned are the attempts that changed.
 _SETTLE_ATTEMPTS = """UPDATE debit_attempt SET status = r.status, failure_code = r.failure_code,
            gateway_reference = COALESCE(r.ref, debit_attempt.gateway_reference),
            resolved_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN :now ELSE NULL END
        FROM tmp_results r
-       WHERE debit_attempt.id = r.id AND debit_attempt.status IN ('pending', 'unknown')"""
+       WHERE debit_attempt.id = r.id AND (debit_attempt.status IN ('pending', 'unknown')
+             OR (r.status = 'succeeded' AND debit_attempt.status IN ('failed', 'cancelled')))
+       RETURNING debit_attempt.id"""
 
-_STATEMENTS = (
+_SCHEDULE = (
     """DELETE FROM debit_unsettled WHERE attempt_id IN (SELECT id FROM tmp_results WHERE status <> 'unknown')""",
-    """INSERT INTO debit_unsettled (attempt_id, retry_at)
-       SELECT r.id, r.retry_at FROM tmp_results r WHERE r.status = 'unknown'
+    """INSERT INTO debit_unsettled (attempt_id, retry_at, checks)
+       SELECT r.id, r.retry_at, 0 FROM tmp_results r WHERE r.status = 'unknown'
        ON CONFLICT (attempt_id) DO UPDATE SET retry_at = excluded.retry_at""",
-    """UPDATE contribution SET status = 'paid', paid_via = 'debit', paid_on = :today, paid_at = :now
-       FROM tmp_results r
-       WHERE r.status = 'succeeded' AND contribution.id = r.contribution_id AND contribution.status = 'due'""",
     """INSERT INTO debit_schedule (contribution_id, attempts, next_debit_on, stopped_reason)
        SELECT r.contribution_id, r.attempt_no, r.next_on, r.stop FROM tmp_results r WHERE r.status = 'failed'
        ON CONFLICT (contribution_id) DO UPDATE SET attempts = excluded.attempts,
            next_debit_on = excluded.next_debit_on, stopped_reason = excluded.stopped_reason""",
 )
-
-# The ledger: one transfer per succeeded attempt, keyed by the attempt.
-_POST = """INSERT INTO ledger_transfer
-           (attempt_id, contribution_id, debit_account, credit_account, amount, posted_on, created_at)
-       SELECT r.id, r.contribution_id, 'gateway_clearing', 'contributions_receivable', r.amount, :today, :now
-       FROM tmp_results r WHERE r.status = 'succeeded'"""
-
-_NOTICE = """INSERT INTO notice (participant_id, kind, dedupe_key, params, created_at)
-       SELECT r.participant_id, 'debit_failed', 'debit_failed:' || r.id, r.params, :now
-       FROM tmp_results r WHERE r.status = 'failed'"""

@@ -16,6 +16,7 @@ from billing.debits.policy import from_settings as retry_policy
 from billing.debits.settlement import settle
 from billing.gateways.base import Gateway
 from billing.gateways.registry import load_gateway
+from billing.payments import credit
 from billing.settings import Settings
 
 
@@ -23,9 +24,16 @@ def gateway_for(settings: Settings, clock: DayClock) -> Gateway:
     return load_gateway(settings.gateway, clock=clock)
 
 
+def apply_credit(engine: Engine, today: date) -> int:
+    """Participants' credit pays their oldest due months before any debit is planned for them."""
+    with engine.begin() as conn:
+        return credit.apply_all(conn, today)
+
+
 def start_debit_run(engine: Engine, settings: Settings, today: date) -> int:
     """Create (once) and plan (once) the day's debit run; workers do the charging."""
     run_id = runs.start(engine, RunKind.debit, today)
+    apply_credit(engine, today)
     planning.plan(engine, run_id, today, settings.debit_batch_size)
     return run_id
 
@@ -59,6 +67,7 @@ def run_debits(
     SQLite has one writer, so there the run is planned, then worked."""
     clock.today = today
     run_id = runs.start(engine, RunKind.debit, today)
+    apply_credit(engine, today)
     lease = timedelta(seconds=settings.lease_seconds)
     policy = retry_policy(settings)
     if engine.dialect.name != "postgresql":

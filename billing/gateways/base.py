@@ -4,8 +4,9 @@ Amounts are whole rupiah here; an adapter converts to its gateway's minor unit a
 (Stripe treats IDR as two-decimal: Rp 16,800 is ``amount=1680000``).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import NamedTuple, Protocol, runtime_checkable
 
@@ -48,13 +49,82 @@ class ChargeResult(NamedTuple):
         return self.status is ChargeStatus.succeeded
 
 
+class GatewayCharge(NamedTuple):
+    """A charge as the gateway records it (read back by its reference, or listed)."""
+
+    reference: str
+    idempotency_key: str | None  # ours, as the charge's metadata carries it
+    amount: int  # whole rupiah
+    currency: str
+    result: ChargeResult
+    day: date | None = None  # when the gateway took the money, in its own calendar
+
+
+class ReversalKind(StrEnum):
+    refund = "refund"  # money sent back to the payer (by us, or by someone at the gateway)
+    chargeback = "chargeback"  # a dispute opened: the payer's bank took the money back
+    chargeback_reversed = "chargeback_reversed"  # a dispute won: the money came back
+
+
+class GatewayReversal(NamedTuple):
+    """Money the gateway moved back after a charge; ``chargeback_reversed`` moves it forward again."""
+
+    reference: str
+    charge_reference: str
+    kind: ReversalKind
+    amount: int  # whole rupiah, always positive
+    idempotency_key: str | None = None  # ours, for the refunds we asked for
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefundRequest:
+    charge_reference: str  # the gateway's id of the charge the money goes back through
+    amount: int  # whole rupiah
+    idempotency_key: str  # one per refund; a retry of that refund reuses it
+    currency: str = "IDR"
+
+    def __post_init__(self) -> None:
+        if type(self.amount) is not int or self.amount <= 0:
+            raise ValueError(f"amount must be a positive whole number of rupiah, not {self.amount!r}")
+
+
+class RefundStatus(StrEnum):
+    succeeded = "succeeded"
+    failed = "failed"
+    pending = "pending"  # accepted, or no answer: ask again with the same key
+
+
+class RefundResult(NamedTuple):
+    status: RefundStatus
+    reference: str | None = None  # the gateway's refund id
+    message: str = ""
+
+
+class EventKind(StrEnum):
+    """What a gateway event means to us, whatever the gateway calls it."""
+
+    outcome = "outcome"  # a charge's outcome: succeeded, failed, or still processing
+    refunded = "refunded"  # money of a charge was refunded (``amount``: the charge's refunded total)
+    dispute_opened = "dispute_opened"  # ``amount`` was taken back by a dispute
+    dispute_won = "dispute_won"  # the dispute ``object_id`` ended in our favour: ``amount`` is back
+    dispute_lost = "dispute_lost"
+    refund_updated = "refund_updated"  # a refund (``object_id``) we asked for: ``refund_status``
+    other = "other"
+
+
 @dataclass(frozen=True, slots=True)
 class WebhookEvent:
     id: str  # the gateway's event id: deliveries are at least once, deduplicate on it
     type: str
-    idempotency_key: str
-    gateway_reference: str | None
+    idempotency_key: str  # ours, from the charge's metadata ("" when the event carries none)
+    gateway_reference: str | None  # the charge (PaymentIntent) the event is about
     result: ChargeResult
+    kind: EventKind = EventKind.outcome
+    amount: int | None = None  # whole rupiah: the charge's amount, or as ``kind`` says
+    currency: str | None = None
+    object_id: str | None = None  # a refund's or a dispute's id
+    refund_status: RefundStatus | None = None
+    refund_key: str | None = None  # our idempotency key of the refund an event is about
 
 
 class GatewayError(Exception):
@@ -74,7 +144,11 @@ class WebhookNotSupported(GatewayError):
 
 
 class InvalidWebhook(GatewayError):
-    """The payload is malformed or its signature does not match: answer 400 and ignore it."""
+    """The signature does not match, is stale or missing: answer 400 and ignore the payload."""
+
+
+class MalformedWebhook(InvalidWebhook):
+    """Signed correctly, but the body is not an event we can read: answer 400, saying so."""
 
 
 @runtime_checkable
@@ -96,7 +170,24 @@ class Gateway(Protocol):
         ...
 
     def lookup(self, idempotency_key: str, metadata: Mapping[str, str] | None = None) -> ChargeResult | None:
-        """The recorded outcome of a key, or None when the gateway never processed it (replaying it is safe)."""
+        """The recorded outcome of a key, or None when the gateway never processed it (replaying it is
+        safe). Read only: never sends the charge."""
+        ...
+
+    def retrieve(self, reference: str) -> GatewayCharge | None:
+        """The charge the gateway knows by ``reference`` (read only), or None when it knows none."""
+        ...
+
+    def refund(self, req: RefundRequest) -> RefundResult:
+        """Send money of a charge back; replaying the same key answers the first outcome."""
+        ...
+
+    def charges(self) -> Iterator[GatewayCharge]:
+        """The gateway's own record of every successful charge (for ``billing ledger verify``)."""
+        ...
+
+    def reversals(self) -> Iterator[GatewayReversal]:
+        """The gateway's own record of refunds and chargebacks."""
         ...
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent: ...

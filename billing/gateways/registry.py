@@ -5,12 +5,14 @@ adds a gateway by declaring, in its own pyproject.toml::
     mybank = "mybank_adapter:from_settings"   # a callable(**options) -> Gateway
 """
 
+import threading
 from typing import Any
 
 from billing import plugins
 from billing.gateways.base import Gateway, GatewayError
 
 GROUP = "billing.gateways"
+_building = threading.Lock()
 
 
 class UnknownGateway(GatewayError, LookupError):
@@ -25,3 +27,14 @@ def load_gateway(name: str, **options: Any) -> Gateway:
     """The adapter registered as ``name``, built by its factory with ``options``."""
     gateway: Gateway = plugins.load(GROUP, name, "payment gateway", Gateway, UnknownGateway, **options)
     return gateway
+
+
+def app_gateway(name: str) -> Gateway:
+    """The running app's adapter ``name``, built once per process (adapters keep connection pools)."""
+    from flask import current_app
+
+    cache: dict[str, Gateway] = current_app.extensions.setdefault("billing.gateways", {})
+    with _building:
+        if name not in cache:
+            cache[name] = load_gateway(name)
+    return cache[name]

@@ -1,61 +1,105 @@
-"""``billing ledger verify``: paid contributions, succeeded attempts and ledger balances must agree."""
+"""Posting to the ledger. Every transfer goes through here, so a participant's credit balance
+changes with the transfers that move it, in the same transaction."""
 
-from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import Connection, text
 
-_CHECKS = {
-    "succeeded attempt without exactly one ledger transfer of its amount": """
-        SELECT COUNT(*) FROM debit_attempt a
-        WHERE a.status = 'succeeded' AND 1 <> (
-            SELECT COUNT(*) FROM ledger_transfer l WHERE l.attempt_id = a.id AND l.amount = a.amount)""",
-    "ledger transfer whose attempt did not succeed, or is not that contribution's": """
-        SELECT COUNT(*) FROM ledger_transfer l LEFT JOIN debit_attempt a ON a.id = l.attempt_id
-        WHERE a.id IS NULL OR a.status <> 'succeeded' OR a.contribution_id <> l.contribution_id""",
-    "attempt naming a run, contribution or mandate that does not exist": """
-        SELECT COUNT(*) FROM debit_attempt a
-        WHERE NOT EXISTS (SELECT 1 FROM job_run r WHERE r.id = a.run_id)
-           OR NOT EXISTS (SELECT 1 FROM contribution c WHERE c.id = a.contribution_id)
-           OR NOT EXISTS (SELECT 1 FROM mandate m WHERE m.id = a.mandate_id)""",
-    "contribution charged more than once": """
-        SELECT COUNT(*) FROM (SELECT contribution_id FROM debit_attempt WHERE status = 'succeeded'
-                              GROUP BY contribution_id HAVING COUNT(*) > 1) x""",
-    "contribution paid by debit without a succeeded attempt": """
-        SELECT COUNT(*) FROM contribution c WHERE c.status = 'paid' AND c.paid_via = 'debit'
-          AND NOT EXISTS (SELECT 1 FROM debit_attempt a WHERE a.contribution_id = c.id AND a.status = 'succeeded')""",
-    "succeeded attempt whose contribution is not paid": """
-        SELECT COUNT(*) FROM debit_attempt a JOIN contribution c ON c.id = a.contribution_id
-        WHERE a.status = 'succeeded' AND c.status <> 'paid'""",
-}
+from billing.ledger.models import Account, TransferKind
+from billing.timeutil import utcnow
 
-_TOTALS = """
-SELECT
-  (SELECT COALESCE(SUM(amount_due), 0) FROM contribution WHERE status = 'paid' AND paid_via = 'debit'),
-  (SELECT COALESCE(SUM(amount), 0) FROM debit_attempt WHERE status = 'succeeded'),
-  (SELECT COALESCE(SUM(amount), 0) FROM ledger_transfer WHERE debit_account = 'gateway_clearing'),
-  (SELECT COALESCE(SUM(amount), 0) FROM ledger_transfer WHERE credit_account = 'contributions_receivable')
+_INSERT = """
+INSERT INTO ledger_transfer (key, kind, debit_account, credit_account, amount, participant_id, contribution_id,
+    attempt_id, receipt_id, refund_id, event_id, posted_on, created_at)
+VALUES (:key, :kind, :debit, :credit, :amount, :participant_id, :contribution_id, :attempt_id, :receipt_id,
+    :refund_id, :event_id, :today, :now)
+ON CONFLICT (key) DO NOTHING
+"""
+
+_CREDIT = """
+INSERT INTO participant_credit (participant_id, balance) VALUES (:p, :delta)
+ON CONFLICT (participant_id) DO UPDATE SET balance = participant_credit.balance + excluded.balance
 """
 
 
-@dataclass
-class Verification:
-    paid_by_debit: int
-    succeeded_attempts: int
-    gateway_clearing: int
-    receivable_credited: int
-    problems: dict[str, int] = field(default_factory=dict)
+def post(
+    conn: Connection,
+    key: str,
+    kind: TransferKind,
+    debit: Account,
+    credit: Account,
+    amount: int,
+    today: date,
+    *,
+    participant_id: int | None = None,
+    contribution_id: int | None = None,
+    attempt_id: int | None = None,
+    receipt_id: int | None = None,
+    refund_id: int | None = None,
+    event_id: int | None = None,
+) -> bool:
+    """One balanced transfer; False (nothing posted) when ``key`` was posted before. A transfer to or
+    from ``participant_credit`` names the participant and moves their balance with it."""
+    if Account.participant_credit in (debit, credit) and participant_id is None:
+        raise ValueError("a transfer of participant credit names the participant")
+    params = {
+        "key": key,
+        "kind": kind.value,
+        "debit": debit.value,
+        "credit": credit.value,
+        "amount": amount,
+        "participant_id": participant_id,
+        "contribution_id": contribution_id,
+        "attempt_id": attempt_id,
+        "receipt_id": receipt_id,
+        "refund_id": refund_id,
+        "event_id": event_id,
+        "today": today,
+        "now": utcnow(),
+    }
+    if not conn.execute(text(_INSERT), params).rowcount:
+        return False
+    if credit is Account.participant_credit:
+        conn.execute(text(_CREDIT), {"p": participant_id, "delta": amount})
+    if debit is Account.participant_credit:
+        conn.execute(text(_CREDIT), {"p": participant_id, "delta": -amount})
+    return True
 
-    @property
-    def ok(self) -> bool:
-        amounts = {self.paid_by_debit, self.succeeded_attempts, self.gateway_clearing, self.receivable_credited}
-        return not self.problems and len(amounts) == 1
+
+def credit_balance(conn: Connection, participant_id: int, lock: bool = False) -> int:
+    """The participant's unapplied money; ``lock`` holds their row until commit (PostgreSQL)."""
+    suffix = " FOR UPDATE" if lock and conn.dialect.name == "postgresql" else ""
+    found = conn.execute(
+        text("SELECT balance FROM participant_credit WHERE participant_id = :p" + suffix), {"p": participant_id}
+    ).scalar()
+    return int(found or 0)
 
 
-def verify(conn: Connection) -> Verification:
-    totals = conn.execute(text(_TOTALS)).one()
-    result = Verification(*(int(v) for v in totals))
-    for name, sql in _CHECKS.items():
-        count = int(conn.execute(text(sql)).scalar_one())
-        if count:
-            result.problems[name] = count
-    return result
+# The debit engine's postings, from its results (``tmp_results``): a succeeded attempt that paid its month
+# credits the receivable; one whose month was settled meanwhile (``target = 'credit'``) is the
+# participant's credit.
+_DEBIT_RECEIPTS = """
+INSERT INTO ledger_transfer (key, kind, debit_account, credit_account, amount, participant_id, contribution_id,
+    attempt_id, posted_on, created_at)
+SELECT 'debit:' || r.id, 'debit', 'gateway_clearing', {credit}, r.amount, r.participant_id, r.contribution_id,
+    r.id, :today, :now
+FROM tmp_results r WHERE r.status = 'succeeded' AND r.target {target}
+"""
+
+_CREDIT_FROM_RESULTS = """
+INSERT INTO participant_credit (participant_id, balance)
+SELECT r.participant_id, SUM(r.amount) FROM tmp_results r
+WHERE r.status = 'succeeded' AND r.target = 'credit' GROUP BY r.participant_id
+ON CONFLICT (participant_id) DO UPDATE SET balance = participant_credit.balance + excluded.balance
+"""
+
+
+def post_debit_receipts(conn: Connection, today: date, now: datetime, to_credit: bool) -> None:
+    """Each succeeded attempt's receipt, keyed by the attempt: posted once however often it is resolved
+    (the resolver keeps only the results that changed an attempt)."""
+    params = {"today": today, "now": now}
+    receivable = _DEBIT_RECEIPTS.format(credit="'contributions_receivable'", target="IS NULL")
+    conn.execute(text(receivable), params)
+    if to_credit:
+        conn.execute(text(_DEBIT_RECEIPTS.format(credit="'participant_credit'", target="= 'credit'")), params)
+        conn.execute(text(_CREDIT_FROM_RESULTS))

@@ -11,6 +11,7 @@ class MandateAction(StrEnum):
     resume = "resume"
     revoke = "revoke"
     expire = "expire"  # the debit engine only: not offered by the API
+    rebind = "rebind"  # a new payment method: a new consent, confirmed again like a first one
 
 
 # action -> (statuses it may start from, status it leads to)
@@ -20,6 +21,7 @@ TRANSITIONS: dict[MandateAction, tuple[frozenset[MandateStatus], MandateStatus]]
     MandateAction.resume: (frozenset({MandateStatus.suspended}), MandateStatus.active),
     MandateAction.revoke: (frozenset(LIVE_STATUSES), MandateStatus.revoked),
     MandateAction.expire: (frozenset({MandateStatus.active, MandateStatus.suspended}), MandateStatus.expired),
+    MandateAction.rebind: (frozenset(LIVE_STATUSES), MandateStatus.pending),
 }
 
 

@@ -1,12 +1,16 @@
 """Mandates: creation, payment-detail changes and status changes, each written with its audit event."""
 
+from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy import Connection
+from sqlalchemy import insert as sql_insert
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from billing.db import violates
+from billing.debits.guards import CancelReason, cancel_unsent, contributions_of
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.mandates.lifecycle import MandateAction, target
 from billing.mandates.models import LIVE_STATUSES, Mandate, MandateEvent, MandateStatus
@@ -130,7 +134,9 @@ def search(session: Session, q: MandateQuery) -> tuple[list[Mandate], int]:
 
 
 def update(session: Session, mandate_id: int, data: MandateUpdate, actor: str, on: date) -> Mandate:
-    """Change the debit day or payment details of a live mandate; the event names the changed fields."""
+    """Change the debit day or payment details of a live mandate; the event names the changed fields.
+    A new payment method is a new consent: the mandate waits (``pending``) until the gateway or an
+    OTP confirms the new binding, and nothing planned on the old method is sent."""
     mandate = get(session, mandate_id)
     if mandate.status in CLOSED:
         raise Conflict(
@@ -139,10 +145,15 @@ def update(session: Session, mandate_id: int, data: MandateUpdate, actor: str, o
             code="mandate_closed",
         )
     fields = sorted(data.model_fields_set)
+    rebinding = "payment_method" in fields and data.payment_method != mandate.payment_method
     for name in fields:
         setattr(mandate, name, getattr(data, name))
     mandate.updated_at = utcnow()
     session.add(mandate)
+    if rebinding:
+        mandate.consent_at = mandate.updated_at
+        record_transition(session, mandate, MandateAction.rebind, "updated: " + ", ".join(fields), actor, on)
+        return mandate
     session.add(_event(mandate, mandate.status, "updated: " + ", ".join(fields), actor, on))
     session.flush()
     return mandate
@@ -187,6 +198,10 @@ def record_transition(
     session.refresh(mandate)
     session.add(_event(mandate, from_status, reason, actor, on))
     session.flush()
+    if to is not MandateStatus.active and mandate.participant_id is not None:
+        conn = session.connection()
+        why = CancelReason.payment_method_changed if action is MandateAction.rebind else CancelReason.mandate_inactive
+        cancel_unsent(conn, contributions_of(conn, mandate.participant_id), why, on)
     return mandate
 
 
@@ -198,13 +213,43 @@ def transition(
 
 
 def suspend_for_failure(session: Session, mandate_id: int, failure_code: str, on: date) -> Mandate:
-    """For the debit engine, inside its transaction (does not commit): suspend an active mandate with
-    the failure code as its reason. A mandate that is not active is returned unchanged, so a job
-    that runs twice, or a late failure after a revoke, changes nothing."""
+    """Suspend an active mandate with the failure code as its reason, inside the caller's transaction.
+    A mandate that is not active is returned unchanged, so a job that runs twice, or a late failure
+    after a revoke, changes nothing."""
     mandate = get(session, mandate_id)
     if mandate.status != MandateStatus.active:
         return mandate
     return record_transition(session, mandate, MandateAction.suspend, failure_code, SYSTEM, on)
+
+
+def suspend_for_failures(conn: Connection, failures: Sequence[tuple[int, str]], on: date) -> int:
+    """For the debit engine, set-based inside its transaction: suspend each active mandate that a hard
+    failure names, with the code as its reason and its event. Returns how many were suspended."""
+    first: dict[int, str] = {}
+    for mandate_id, code in failures:
+        first.setdefault(mandate_id, code)
+    now = utcnow()
+    done = 0
+    for mandate_id, code in first.items():
+        changed = conn.execute(
+            sql_update(Mandate)
+            .where(col(Mandate.id) == mandate_id, col(Mandate.status) == MandateStatus.active)
+            .values(status=MandateStatus.suspended, status_reason=code, updated_at=now)
+        ).rowcount
+        if changed:
+            conn.execute(
+                sql_insert(MandateEvent).values(
+                    mandate_id=mandate_id,
+                    from_status=MandateStatus.active,
+                    to_status=MandateStatus.suspended,
+                    reason=code,
+                    actor=SYSTEM,
+                    occurred_on=on,
+                    created_at=now,
+                )
+            )
+            done += 1
+    return done
 
 
 def events(session: Session, mandate_id: int) -> list[MandateEvent]:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, Select, bindparam, or_, text, update
+from sqlalchemy import JSON, Connection, Engine, Select, bindparam, or_, text, update
 from sqlmodel import Session, col, select
 
 from billing.notices.models import Notice, NoticeKind
@@ -62,6 +62,31 @@ def queue_upcoming(engine: Engine, today: date, days_before: int) -> int:
             }
             queued += conn.execute(statement, params).rowcount
     return queued
+
+
+# From the debit engine's results (``tmp_results``): a failed debit whose failure class tells the worker
+# (its notice params are set) gets one notice, keyed by the attempt.
+_DEBIT_FAILED = """
+INSERT INTO notice (participant_id, kind, dedupe_key, params, created_at)
+SELECT r.participant_id, 'debit_failed', 'debit_failed:' || r.id, r.params, :now
+FROM tmp_results r WHERE r.status = 'failed' AND r.params IS NOT NULL
+ON CONFLICT (dedupe_key) DO NOTHING
+"""
+
+
+def queue_debit_failed(conn: Connection, now: datetime) -> None:
+    conn.execute(text(_DEBIT_FAILED), {"now": now})
+
+
+def queue(conn: Connection, participant_id: int, kind: NoticeKind, dedupe_key: str, params: dict[str, Any]) -> None:
+    """One notice, once per ``dedupe_key``, inside the caller's transaction."""
+    conn.execute(
+        text(
+            "INSERT INTO notice (participant_id, kind, dedupe_key, params, created_at)"
+            " VALUES (:p, :kind, :key, :params, :now) ON CONFLICT (dedupe_key) DO NOTHING"
+        ).bindparams(bindparam("params", type_=JSON)),
+        {"p": participant_id, "kind": kind.value, "key": dedupe_key, "params": params, "now": utcnow()},
+    )
 
 
 def _claim(limit: int, after: int, max_attempts: int, now: datetime) -> Select[Any]:

@@ -4,20 +4,27 @@ from zoneinfo import ZoneInfo
 
 from flask import request
 from flask_openapi3 import APIBlueprint, Tag
+from sqlmodel import col, select
 
 from billing import db
 from billing import settings as settings_mod
-from billing.auth.guard import public
+from billing.auth.guard import STAFF, public, roles
 from billing.debits.policy import from_settings as retry_policy
 from billing.errors import BillingError
-from billing.gateways.base import InvalidWebhook
+from billing.gateways.base import InvalidWebhook, MalformedWebhook
+from billing.gateways.registry import app_gateway
 from billing.gateways.stripe.client import parse_webhook
 from billing.gateways.stripe.settings import StripeSettings
+from billing.pagination import paginate
 from billing.webhooks import service
-from billing.webhooks.schemas import WebhookReceipt
+from billing.webhooks.models import GatewayEvent
+from billing.webhooks.schemas import GatewayEventOut, GatewayEventPage, GatewayEventQuery, WebhookReceipt
 
-tag = Tag(name="webhooks")
-bp = APIBlueprint("webhooks", __name__, url_prefix="/api/v1/webhooks", abp_tags=[tag])
+tag = Tag(name="webhooks", description="Peristiwa dari gateway pembayaran / Payment gateway events")
+bp = APIBlueprint("webhooks", __name__, url_prefix="/api/v1", abp_tags=[tag])
+
+# A timestamp beyond these is no Stripe event's (and would not fit a date).
+_EARLIEST, _LATEST = 946_684_800, 4_102_444_800  # 2000-01-01, 2100-01-01
 
 
 class InvalidWebhookSignature(BillingError):
@@ -26,7 +33,20 @@ class InvalidWebhookSignature(BillingError):
     title = "Webhook tidak sah / Invalid webhook"
 
 
-@bp.post("/stripe", responses={200: WebhookReceipt}, security=[])
+class MalformedWebhookBody(BillingError):
+    status = 400
+    code = "malformed_webhook"
+    title = "Isi webhook tidak dapat dibaca / Unreadable webhook body"
+
+
+def _malformed(detail: str) -> MalformedWebhookBody:
+    return MalformedWebhookBody(
+        f"Tanda tangan sah, tetapi isinya bukan peristiwa Stripe yang dapat dibaca: {detail} / "
+        f"The signature is valid, but the body is not a readable Stripe event: {detail}"
+    )
+
+
+@bp.post("/webhooks/stripe", responses={200: WebhookReceipt}, security=[])
 @public
 def stripe_webhook():  # type: ignore[no-untyped-def]
     """Peristiwa Stripe, diautentikasi tanda tangannya / Stripe events, authenticated by their signature"""
@@ -35,16 +55,33 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
     stripe = StripeSettings()
     try:
         event = parse_webhook(payload, request.headers, stripe.webhook_secrets, stripe.webhook_tolerance_s)
+    except MalformedWebhook as exc:
+        raise _malformed(str(exc)) from exc
     except InvalidWebhook as exc:
         raise InvalidWebhookSignature(
-            f"Tanda tangan webhook tidak sah, kedaluwarsa, atau isinya rusak. / "
-            f"The webhook signature is invalid or stale, or its body is malformed: {exc}"
+            f"Tanda tangan webhook tidak sah atau kedaluwarsa. / The webhook signature is invalid or stale: {exc}"
         ) from exc
     body = json.loads(payload)
+    created = body.get("created")
+    if len(event.id) > 255 or len(event.type) > 80:
+        raise _malformed("event id or type too long")
+    if created is not None and (type(created) is not int or not _EARLIEST <= created <= _LATEST):
+        raise _malformed("'created' is not a plausible Unix time")
     settings = settings_mod.current()
     # The day the payment happened at the gateway, in our timezone: it dates the ledger and retries.
-    created = body.get("created")
     tz = ZoneInfo(settings.timezone)
-    today = datetime.fromtimestamp(created, tz).date() if isinstance(created, int) else settings_mod.today()
-    receipt = service.receive(db.engine(), "stripe", event, body, today, retry_policy(settings))
+    today = datetime.fromtimestamp(created, tz).date() if created is not None else settings_mod.today()
+    receipt = service.receive(db.session(), "stripe", app_gateway("stripe"), event, body, today, retry_policy(settings))
     return receipt.model_dump(mode="json")
+
+
+@bp.get("/gateway-events", responses={200: GatewayEventPage})
+@roles(*STAFF)
+def list_gateway_events(query: GatewayEventQuery):  # type: ignore[no-untyped-def]
+    """Peristiwa gateway dan nasibnya (ditolak, tertunda…) / Gateway events and what became of them"""
+    stmt = select(GatewayEvent).order_by(col(GatewayEvent.id).desc())
+    if query.status:
+        stmt = stmt.where(GatewayEvent.status == query.status)
+    rows, total = paginate(db.session(), stmt, query)
+    items = [GatewayEventOut.model_validate(r) for r in rows]
+    return GatewayEventPage(items=items, page=query.page, per_page=query.per_page, total=total).model_dump(mode="json")

@@ -1,27 +1,51 @@
-"""Applying gateway events: store each event once, then resolve the debit attempt it names through
-the debit engine's own ``resolve``, so contributions, the ledger and the retry schedule change
-exactly as if the charge had answered. Only unsettled attempts change: a ``processing`` that
-arrives after ``succeeded``, or any duplicate, changes nothing, whatever the order of delivery."""
+"""Applying gateway events. Each is stored once (deliveries are at least once), then applied only when
+it agrees with what it names; whatever becomes of it is kept on the event (``EventStatus``).
 
-from datetime import date
+- A charge's outcome resolves the debit attempt through the debit engine's own ``resolve`` (a success
+  the gateway reports after we gave up pays the month if still due, else becomes credit), but only
+  when the event's PaymentIntent is the one we stored for the attempt (or, for the first word on it,
+  one the gateway confirms carries the attempt's key) and its amount and currency are the attempt's.
+  Anything else is refused from applying and left for finance to see.
+- Refunds made at the gateway and disputes reverse the receipt of the charge they name; a dispute won
+  gives the money back; our own refunds are settled when the gateway confirms them.
+- An event naming a charge we do not know yet is kept ``pending`` and tried again by the settlement
+  job, then ``unmatched``."""
 
-from sqlalchemy import Connection, Engine, text, update
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
 
 from billing.debits.policy import RetryPolicy
 from billing.debits.resolve import ATTEMPT_COLUMNS, AttemptRow, resolve
-from billing.gateways.base import WebhookEvent
-from billing.gateways.stripe.intents import INTENT_EVENTS
+from billing.gateways.base import EventKind, Gateway, GatewayError, WebhookEvent
+from billing.mandates.service import suspend_for_failures
+from billing.payments import refunds, reversals
 from billing.timeutil import utcnow
-from billing.webhooks.models import GatewayEvent
+from billing.webhooks.models import EventStatus, GatewayEvent
 from billing.webhooks.schemas import WebhookReceipt
 
 events = GatewayEvent.__table__  # type: ignore[attr-defined]
+# A pending event is tried again for this long after it arrived, then it is unmatched.
+PENDING_FOR = timedelta(days=3)
 
 _ATTEMPT = f"""
-SELECT {ATTEMPT_COLUMNS} FROM debit_attempt a
-WHERE a.idempotency_key = :key AND a.status IN ('pending', 'unknown')
+SELECT {ATTEMPT_COLUMNS}, a.status, a.gateway_reference
+FROM debit_attempt a JOIN contribution c ON c.id = a.contribution_id
+WHERE a.idempotency_key = :key
 """
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: EventStatus
+    attempt_id: int | None = None
+    changed: bool = False
+    problem: str | None = None
 
 
 def _store(conn: Connection, gateway: str, event: WebhookEvent, payload: dict[str, object]) -> int | None:
@@ -29,39 +53,195 @@ def _store(conn: Connection, gateway: str, event: WebhookEvent, payload: dict[st
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = (
         dialect.insert(events)
-        .values(gateway=gateway, event_id=event.id, type=event.type, payload=payload, received_at=utcnow())
+        .values(
+            gateway=gateway,
+            event_id=event.id,
+            type=event.type,
+            payload=payload,
+            received_at=utcnow(),
+            status=EventStatus.pending,
+            tries=0,
+        )
         .on_conflict_do_nothing(index_elements=["gateway", "event_id"])
         .returning(events.c.id)
     )
     return conn.execute(stmt).scalar()
 
 
-def _attempt_id(conn: Connection, key: str) -> int | None:
-    return conn.execute(text("SELECT id FROM debit_attempt WHERE idempotency_key = :k"), {"k": key}).scalar()
-
-
-def _unsettled(conn: Connection, key: str) -> AttemptRow | None:
-    # Locked until commit on PostgreSQL: a worker resolving the same attempt waits, then finds it settled.
-    lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
+def _attempt(conn: Connection, key: str) -> tuple[AttemptRow, str, str | None] | None:
+    # Locked until commit on PostgreSQL: a worker resolving the same attempt waits, then sees it settled.
+    lock = " FOR UPDATE OF a" if conn.dialect.name == "postgresql" else ""
     row = conn.execute(text(_ATTEMPT + lock), {"key": key}).first()
-    return AttemptRow(**row._mapping) if row is not None else None
+    if row is None:
+        return None
+    return AttemptRow._make(row[:8]), row.status, row.gateway_reference
+
+
+def _attempt_of_charge(conn: Connection, gateway: Gateway, reference: str | None) -> tuple[AttemptRow, str] | None:
+    """The attempt whose charge ``reference`` is: the gateway tells its key (attempts are found by key,
+    the one index they have), and the attempt must know the charge by that reference."""
+    if not reference:
+        return None
+    charge = gateway.retrieve(reference)
+    if charge is None or not charge.idempotency_key:
+        return None
+    found = _attempt(conn, charge.idempotency_key)
+    if found is None or found[2] != reference:
+        return None
+    return found[0], found[1]
+
+
+def _outcome(conn: Connection, gateway: Gateway, event: WebhookEvent, today: date, policy: RetryPolicy) -> Outcome:
+    if not event.idempotency_key:
+        return Outcome(EventStatus.ignored, problem="no idempotency key of ours: not a charge of this service")
+    found = _attempt(conn, event.idempotency_key)
+    if found is None:
+        return Outcome(EventStatus.pending, problem=f"no attempt with key {event.idempotency_key} yet")
+    attempt, _status, reference = found
+    if reference is not None and event.gateway_reference != reference:
+        return Outcome(
+            EventStatus.refused,
+            attempt.id,
+            problem=f"names {event.gateway_reference}, the attempt's charge is {reference}",
+        )
+    if event.amount != attempt.amount or (event.currency or "").upper() != "IDR":
+        return Outcome(
+            EventStatus.refused,
+            attempt.id,
+            problem=f"{event.amount} {event.currency} is not the attempt's {attempt.amount} IDR",
+        )
+    if reference is None:
+        # The first word on this attempt: the gateway must confirm the charge is ours.
+        charge = gateway.retrieve(event.gateway_reference) if event.gateway_reference else None
+        if charge is None or charge.idempotency_key != attempt.idempotency_key or charge.amount != attempt.amount:
+            return Outcome(
+                EventStatus.refused, attempt.id, problem=f"the gateway has no charge {event.gateway_reference} of ours"
+            )
+    counts = resolve(conn, [attempt], [event.result], today, policy)
+    return Outcome(EventStatus.applied, attempt.id, changed=counts["changed"] > 0)
+
+
+def _reversal(conn: Connection, gateway: Gateway, event: WebhookEvent, row_id: int, today: date) -> Outcome:
+    found = _attempt_of_charge(conn, gateway, event.gateway_reference)
+    if found is None:
+        return Outcome(EventStatus.pending, problem=f"no charge of ours is {event.gateway_reference} yet")
+    attempt, _status = found
+    amount = event.amount or 0
+    moved = 0
+    if event.kind is EventKind.refunded:
+        # ``amount`` is the charge's refunded total: what our own refunds and earlier events do not
+        # explain was refunded at the gateway. Keyed by that total, a redelivery reverses nothing more.
+        ours = conn.execute(
+            text("SELECT COALESCE(SUM(amount), 0) FROM refund WHERE attempt_id = :a AND status <> 'failed'"),
+            {"a": attempt.id},
+        ).scalar_one()
+        booked = conn.execute(
+            text("SELECT COALESCE(SUM(amount), 0) FROM ledger_transfer WHERE attempt_id = :a AND key LIKE :k"),
+            {"a": attempt.id, "k": f"refunded:{attempt.id}:%"},
+        ).scalar_one()
+        outside = amount - int(ours) - int(booked)
+        if outside > 0:
+            moved = reversals.reverse(conn, attempt.id, outside, f"refunded:{attempt.id}:{amount}", today, row_id)
+    elif event.kind is EventKind.dispute_opened:
+        moved = reversals.reverse(conn, attempt.id, amount, f"dispute:{event.object_id}", today, row_id)
+        if moved:
+            suspend_for_failures(conn, [(attempt.mandate_id, "disputed")], today)
+    elif event.kind is EventKind.dispute_won:
+        moved = reversals.reinstate(conn, attempt.id, amount, f"dispute-won:{event.object_id}", today, row_id)
+    return Outcome(EventStatus.applied, attempt.id, changed=moved > 0)
+
+
+def _refund_update(session: Session, event: WebhookEvent, today: date) -> Outcome:
+    refund = refunds.by_key(session, event.refund_key, event.object_id)
+    if refund is None:
+        return Outcome(EventStatus.ignored, problem=f"refund {event.object_id} was not asked for by this service")
+    assert event.refund_status is not None
+    changed = refunds.settle(session, refund, event.refund_status, event.object_id, None, today)
+    return Outcome(EventStatus.applied, refund.attempt_id, changed=changed)
+
+
+def apply(
+    session: Session, gateway: Gateway, event: WebhookEvent, row_id: int, today: date, policy: RetryPolicy
+) -> Outcome:
+    conn = session.connection()
+    try:
+        if event.kind is EventKind.outcome:
+            return _outcome(conn, gateway, event, today, policy)
+        if event.kind in (EventKind.refunded, EventKind.dispute_opened, EventKind.dispute_won):
+            return _reversal(conn, gateway, event, row_id, today)
+        if event.kind is EventKind.refund_updated:
+            return _refund_update(session, event, today)
+        if event.kind is EventKind.dispute_lost:
+            return Outcome(EventStatus.applied, problem="dispute lost: its money was taken back when it opened")
+    except GatewayError as exc:
+        # The gateway could not be asked about the charge: try again later.
+        return Outcome(EventStatus.pending, problem=f"could not ask the gateway: {exc}"[:200])
+    return Outcome(EventStatus.ignored)
+
+
+def _record(conn: Connection, row_id: int, outcome: Outcome) -> None:
+    conn.execute(
+        update(events)
+        .where(events.c.id == row_id)
+        .values(
+            status=outcome.status,
+            problem=outcome.problem,
+            attempt_id=outcome.attempt_id,
+            applied_at=utcnow() if outcome.status is EventStatus.applied else None,
+            tries=events.c.tries + 1,
+        )
+    )
 
 
 def receive(
-    engine: Engine, gateway: str, event: WebhookEvent, payload: dict[str, object], today: date, policy: RetryPolicy
+    session: Session,
+    gateway_name: str,
+    gateway: Gateway,
+    event: WebhookEvent,
+    payload: dict[str, object],
+    today: date,
+    policy: RetryPolicy,
 ) -> WebhookReceipt:
-    """One transaction: the event is stored and applied together, or neither (the gateway redelivers)."""
-    with engine.begin() as conn:
-        row_id = _store(conn, gateway, event, payload)
-        if row_id is None:
-            return WebhookReceipt(duplicate=True, attempt_id=None, changed=False)
-        if event.type not in INTENT_EVENTS or not event.idempotency_key:
-            return WebhookReceipt(duplicate=False, attempt_id=None, changed=False)
-        attempt_id = _attempt_id(conn, event.idempotency_key)
-        if attempt_id is None:
-            return WebhookReceipt(duplicate=False, attempt_id=None, changed=False)
-        attempt = _unsettled(conn, event.idempotency_key)
-        if attempt is not None:
-            resolve(conn, [attempt], [event.result], today, policy)
-        conn.execute(update(events).where(events.c.id == row_id).values(applied_at=utcnow()))
-        return WebhookReceipt(duplicate=False, attempt_id=attempt_id, changed=attempt is not None)
+    """In the caller's transaction: the event is stored and applied together, or neither (the gateway
+    redelivers)."""
+    conn = session.connection()
+    row_id = _store(conn, gateway_name, event, payload)
+    if row_id is None:
+        return WebhookReceipt(duplicate=True, attempt_id=None, changed=False, status=None)
+    outcome = apply(session, gateway, event, row_id, today, policy)
+    _record(conn, row_id, outcome)
+    return WebhookReceipt(
+        duplicate=False,
+        attempt_id=outcome.attempt_id,
+        changed=outcome.changed,
+        status=outcome.status,
+        problem=outcome.problem,
+    )
+
+
+def retry_pending(
+    session: Session,
+    gateway_name: str,
+    gateway: Gateway,
+    parse: Callable[[dict[str, Any]], WebhookEvent],
+    today: date,
+    policy: RetryPolicy,
+) -> int:
+    """Apply again the events still pending (their charge was not known yet); those pending for longer
+    than ``PENDING_FOR`` become unmatched. Returns how many were applied now."""
+    conn = session.connection()
+    rows = session.exec(
+        select(GatewayEvent)
+        .where(GatewayEvent.gateway == gateway_name, GatewayEvent.status == EventStatus.pending)
+        .order_by(col(GatewayEvent.id))
+    ).all()
+    applied = 0
+    for row in rows:
+        assert row.id is not None
+        outcome = apply(session, gateway, parse(row.payload), row.id, today, policy)
+        received = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=UTC)
+        if outcome.status is EventStatus.pending and utcnow() - received > PENDING_FOR:
+            outcome = Outcome(EventStatus.unmatched, outcome.attempt_id, problem=outcome.problem)
+        _record(conn, row.id, outcome)
+        applied += outcome.status is EventStatus.applied
+    return applied

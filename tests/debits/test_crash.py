@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from billing.db import make_engine
 from billing.debits.service import settle_unknown, start_debit_run
-from billing.ledger.service import verify
+from billing.ledger.verify import verify
 from billing.settings import Settings
 from billing.timeutil import utcnow
 from schedulers import jobs
@@ -98,8 +98,9 @@ def test_sigkill_workers_never_double_charge(pg_url: str, tmp_path: Path) -> Non
     assert max(per_contribution.values()) == 1
     assert len(moved) == statuses["succeeded"] == 240
     with engine.connect() as conn:
-        result = verify(conn)
+        result = verify(conn, world.gateway)
         assert result.ok, result.problems
-        assert result.gateway_clearing == bank.total_debited() == 240 * 16_800
+        assert result.gateway_checked == "simulator"
+        assert result.balances["gateway_clearing"] == bank.total_debited() == 240 * 16_800
         assert conn.execute(text("SELECT COUNT(*) FROM debit_unsettled")).scalar_one() == 0
     engine.dispose()

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from billing.ledger.service import verify
+from billing.ledger.verify import verify
 from schedulers import jobs
 from tests.debits.world import World, as_date, enrol, mark_paid_offline, rows
 
@@ -127,7 +127,7 @@ def test_money_moved_once_and_the_ledger_agrees(june) -> None:  # type: ignore[n
         failed_notices = conn.execute(text("SELECT COUNT(*) FROM notice WHERE kind = 'debit_failed'")).scalar_one()
         at_risk = conn.execute(text("SELECT COUNT(*) FROM notice WHERE kind = 'coverage_at_risk'")).scalar_one()
     assert result.ok, result.problems
-    assert result.gateway_clearing == 3 * 16_800
+    assert result.balances["gateway_clearing"] == 3 * 16_800
     assert failed_notices == 3 + 2 + 1 + 1  # broke ×3, payday ×2, closed, revoked
     assert at_risk == 5
 

@@ -7,7 +7,7 @@ from billing.debits.execution import charge_requests, load_attempts
 from billing.debits.policy import from_settings
 from billing.debits.resolve import ATTEMPT_COLUMNS, resolve
 from billing.debits.service import start_debit_run
-from billing.ledger.service import verify
+from billing.ledger.verify import verify
 from schedulers import jobs
 from tests.debits.world import World, enrol, rows
 
@@ -20,7 +20,10 @@ def test_resolving_again_or_after_a_webhook_changes_nothing(engine, settings) ->
     world = World.create(engine, settings, DAY)
     jobs.generate_contributions(world.ctx, DAY)
     start_debit_run(engine, settings, DAY)
-    attempts = load_attempts(engine, f"SELECT {ATTEMPT_COLUMNS} FROM debit_attempt a ORDER BY a.id", {})
+    query = (
+        f"SELECT {ATTEMPT_COLUMNS} FROM debit_attempt a JOIN contribution c ON c.id = a.contribution_id ORDER BY a.id"
+    )
+    attempts = load_attempts(engine, query, {})
     assert len(attempts) == 5
     results = world.gateway.charge_many(charge_requests(attempts))
     policy = from_settings(settings)

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, text
 
+from billing.contributions.service import record_paid_through
 from billing.db import unit_of_work
 from billing.debits.execution import DayClock
 from billing.debits.service import run_debits, settle_unknown
@@ -47,15 +48,10 @@ def enrol(engine: Engine, on: date, payment_method: str | None, debit_day: int =
 
 
 def mark_paid_offline(engine: Engine, until: date) -> None:
-    """Earlier months paid at an agent, so the participants start the scenario covered."""
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE contribution SET status = 'paid', paid_via = 'offline', receipt_number = 'AGEN-1', "
-                "paid_on = period WHERE period <= :until"
-            ),
-            {"until": until},
-        )
+    """Earlier months paid before the service ran (one history receipt, posted), so the participants
+    start the scenario covered."""
+    with unit_of_work(engine) as s:
+        record_paid_through(s, until, f"AGEN-{until:%Y%m}")
 
 
 @dataclass

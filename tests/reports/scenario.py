@@ -47,6 +47,7 @@ from billing.mandates.schemas import MandateCreate
 from billing.participants import service as participants
 from billing.participants.models import Participant
 from billing.participants.schemas import ParticipantCreate
+from billing.payments.models import ReceiptChannel
 from billing.regions.models import RegionWorkforce
 from billing.settings import Settings
 from billing.sponsors import service as sponsors
@@ -189,7 +190,9 @@ def reregister(engine: Engine, pid: int, on: date) -> None:
         assert p is not None
         coverage.reregister(s, p, on)
         s.commit()
-        contributions.prepay(s, pid, 1, "AGEN-RE", on)
+        # 16,800: JKK and JKM of the lowest bracket, 2024 (before PP 50/2025).
+        paid = contributions.ReceiptIn(f"AGEN-RE-{pid}", ReceiptChannel.agent, 16_800, on, "test")
+        contributions.prepay(s, pid, 1, paid, on)
 
 
 def days() -> list[date]:

@@ -57,6 +57,8 @@ def test_events_apply_once_in_any_order(client, engine, settings, face: FaceServ
         "duplicate": False,
         "attempt_id": attempt_of[first],
         "changed": True,
+        "status": "applied",
+        "problem": None,
     }
     succeeded = face.cfg.sign(face.face.finish(processing[first].event["data"]["object"]["id"]))
     assert post(client, succeeded).get_json()["changed"] is True
@@ -65,6 +67,8 @@ def test_events_apply_once_in_any_order(client, engine, settings, face: FaceServ
         "duplicate": True,
         "attempt_id": None,
         "changed": False,
+        "status": None,
+        "problem": None,
     }
 
     # Out of order: succeeded first, the older processing event after it must not regress anything.

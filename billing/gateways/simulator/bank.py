@@ -10,11 +10,20 @@ Stripe does.
   of the key return what really happened, and money moves at most once.
 """
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
 
-from billing.gateways.base import ChargeRequest, ChargeResult, ChargeStatus, IdempotencyMismatch
+from billing.gateways.base import (
+    ChargeRequest,
+    ChargeResult,
+    ChargeStatus,
+    IdempotencyMismatch,
+    RefundResult,
+    RefundStatus,
+    ReversalKind,
+)
 from billing.gateways.simulator.accounts import AccountSpec
 from billing.gateways.simulator.codes import (
     BLOCKED,
@@ -33,7 +42,7 @@ from billing.gateways.simulator.codes import (
 )
 from billing.gateways.simulator.faults import Fault, FaultRates
 from billing.gateways.simulator.population import parse_population_token
-from billing.gateways.simulator.store import ChargeRecord, Store
+from billing.gateways.simulator.store import ChargeRecord, ReversalRecord, Store
 from billing.gateways.simulator.testmethods import TEST_METHODS
 
 CURRENCY = "IDR"
@@ -112,6 +121,7 @@ class Bank:
         self._faults_active = self.faults.active
         self._latency_s = latency_ms / 1000
         self._accounts: dict[str, AccountSpec | None] = {}
+        self._reversing = threading.Lock()  # "what is left of a charge" is checked and spent at once
 
     def open(self, *accounts: AccountSpec) -> None:
         """Adds accounts known to this Bank object only (population tokens and test methods need no opening)."""
@@ -163,6 +173,45 @@ class Bank:
     def lookup(self, idempotency_key: str) -> ChargeResult | None:
         record = self.store.get(idempotency_key)
         return record.result if record is not None else None
+
+    def held(self, charge_key: str) -> int:
+        """What is left of a charge: its amount, less refunds and chargebacks, plus chargebacks reversed."""
+        record = self.store.get(charge_key)
+        if record is None or not record.moved_money:
+            return 0
+        moved = sum(
+            -r.amount if r.kind == ReversalKind.chargeback_reversed else r.amount
+            for r in self.store.reversals()
+            if r.charge_key == charge_key
+        )
+        return record.amount - moved
+
+    def reverse(self, charge_key: str, amount: int, key: str, kind: ReversalKind) -> RefundResult:
+        """Move money of a charge back (a refund, a chargeback) or forward again (a chargeback
+        reversed). Idempotent by ``key``: a replay answers the first outcome, a refusal is not kept."""
+        with self._reversing:
+            found = next((r for r in self.store.reversals() if r.key == key), None)
+            if found is not None:
+                if (found.charge_key, found.amount) != (charge_key, amount):
+                    raise IdempotencyMismatch(f"reversal key {key!r} was first used for another charge or amount")
+                return RefundResult(RefundStatus.succeeded, key)
+            record = self.store.get(charge_key)
+            if record is None or not record.moved_money:
+                return RefundResult(RefundStatus.failed, None, "no such successful charge")
+            if kind is not ReversalKind.chargeback_reversed and amount > self.held(charge_key):
+                return RefundResult(RefundStatus.failed, None, "more than is left of the charge")
+            self.store.reverse(ReversalRecord(key, charge_key, kind.value, amount, self.clock()))
+            return RefundResult(RefundStatus.succeeded, key)
+
+    def reversals(self) -> list[ReversalRecord]:
+        return self.store.reversals()
+
+    def net_collected(self) -> int:
+        """Everything debited, less what went back: the money this bank moved to the gateway, net."""
+        back = sum(
+            -r.amount if r.kind == ReversalKind.chargeback_reversed else r.amount for r in self.store.reversals()
+        )
+        return self.store.total_debited() - back
 
     def debits(self, payment_method: str) -> int:
         return self.store.debits(payment_method)

@@ -3,19 +3,27 @@
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from billing.gateways.base import (
     ChargeRequest,
     ChargeResult,
     ChargeStatus,
+    GatewayCharge,
+    GatewayReversal,
     InvalidWebhook,
+    MalformedWebhook,
+    RefundRequest,
+    RefundResult,
+    ReversalKind,
     SequentialChargeMany,
     UnknownPaymentMethod,
     WebhookEvent,
 )
 from billing.gateways.simulator import codes
 from billing.gateways.simulator.bank import Bank
+from billing.gateways.simulator.sqlite_store import SqliteStore
+from billing.gateways.simulator.store import REF_PREFIX, ChargeRecord
 
 SIGNATURE_HEADER = "X-Simulator-Signature"
 
@@ -40,6 +48,26 @@ class SimulatorGateway(SequentialChargeMany):
 
     def lookup(self, idempotency_key: str, metadata: Mapping[str, str] | None = None) -> ChargeResult | None:
         return self.bank.lookup(idempotency_key)
+
+    @property
+    def keeps_records(self) -> bool:
+        """Whether another process sees this bank's records (a shared state file), e.g. ``ledger verify``."""
+        return isinstance(self.bank.store, SqliteStore)
+
+    def retrieve(self, reference: str) -> GatewayCharge | None:
+        record = self.bank.store.get(reference.removeprefix(REF_PREFIX)) if reference.startswith(REF_PREFIX) else None
+        return _charge(record) if record is not None else None
+
+    def refund(self, req: RefundRequest) -> RefundResult:
+        key = req.charge_reference.removeprefix(REF_PREFIX)
+        return self.bank.reverse(key, req.amount, req.idempotency_key, ReversalKind.refund)
+
+    def charges(self) -> Iterator[GatewayCharge]:
+        return (_charge(r) for r in self.bank.charges() if r.moved_money)
+
+    def reversals(self) -> Iterator[GatewayReversal]:
+        for r in self.bank.reversals():
+            yield GatewayReversal(r.key, REF_PREFIX + r.charge_key, ReversalKind(r.kind), r.amount, r.key)
 
     def webhook(self, idempotency_key: str) -> tuple[bytes, dict[str, str]]:
         """The signed notification the bank sends about a recorded charge (payload, headers)."""
@@ -71,4 +99,15 @@ class SimulatorGateway(SequentialChargeMany):
             result = ChargeResult(status, codes.normalise(raw), body["charge"], raw, body["response_message"])
             return WebhookEvent(body["id"], body["type"], body["idempotency_key"], body["charge"], result)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise InvalidWebhook(f"malformed webhook payload: {exc}") from exc
+            raise MalformedWebhook(f"malformed webhook payload: {exc}") from exc
+
+
+def _charge(record: ChargeRecord) -> GatewayCharge:
+    return GatewayCharge(
+        REF_PREFIX + record.idempotency_key,
+        record.idempotency_key,
+        record.amount,
+        record.currency,
+        record.result,
+        record.day,
+    )

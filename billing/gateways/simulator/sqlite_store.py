@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from billing.gateways.base import ChargeStatus
-from billing.gateways.simulator.store import ChargeRecord, Decide
+from billing.gateways.simulator.store import ChargeRecord, Decide, ReversalRecord
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sim_charge (
@@ -33,6 +33,13 @@ CREATE TABLE IF NOT EXISTS sim_cycle_debit (
     amount INTEGER NOT NULL,
     PRIMARY KEY (payment_method, cycle_start)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sim_reversal (
+    key TEXT PRIMARY KEY,
+    charge_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    day TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sim_attempt (
     idempotency_key TEXT PRIMARY KEY,
     attempts INTEGER NOT NULL
@@ -146,6 +153,32 @@ class SqliteStore:
     def charges(self) -> list[ChargeRecord]:
         rows = self._conn().execute(f"SELECT {_RECORD_COLUMNS} FROM sim_charge ORDER BY rowid")
         return [_record(r) for r in rows]
+
+    def reverse(self, record: ReversalRecord) -> tuple[ReversalRecord, bool]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            found = conn.execute(
+                "SELECT key, charge_key, kind, amount, day FROM sim_reversal WHERE key = ?", (record.key,)
+            ).fetchone()
+            if found is None:
+                conn.execute(
+                    "INSERT INTO sim_reversal VALUES (?, ?, ?, ?, ?)",
+                    (record.key, record.charge_key, record.kind, record.amount, record.day.isoformat()),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if found is not None:
+            key, charge_key, kind, amount, day = found
+            return ReversalRecord(key, charge_key, kind, amount, date.fromisoformat(day)), False
+        return record, True
+
+    def reversals(self) -> list[ReversalRecord]:
+        rows = self._conn().execute("SELECT key, charge_key, kind, amount, day FROM sim_reversal ORDER BY rowid")
+        return [ReversalRecord(k, c, kind, a, date.fromisoformat(d)) for k, c, kind, a, d in rows]
 
     def close(self) -> None:
         """Closes this thread's connection (other threads' connections close when they are collected)."""

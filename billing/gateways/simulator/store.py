@@ -43,6 +43,16 @@ class ChargeRecord(NamedTuple):
         return _tuple_new(ChargeResult, fields)
 
 
+class ReversalRecord(NamedTuple):
+    """Money moved back after a charge (a refund, a chargeback) or forward again (a chargeback reversed)."""
+
+    key: str  # the refund's idempotency key, or the dispute's id
+    charge_key: str  # the idempotency key of the charge
+    kind: str  # billing.gateways.base.ReversalKind
+    amount: int
+    day: date
+
+
 # Given what the account already paid in the current pay cycle, the outcome of a new charge.
 Decide = Callable[[int], ChargeRecord]
 
@@ -70,6 +80,13 @@ class Store(Protocol):
         """Every recorded outcome, failures included, in the order they were recorded."""
         ...
 
+    def reverse(self, record: ReversalRecord) -> tuple[ReversalRecord, bool]:
+        """Atomically: the reversal recorded under ``record.key`` and False; or else ``record``, stored,
+        and True. (The bank checks the amount against what is left of the charge before.)"""
+        ...
+
+    def reversals(self) -> list[ReversalRecord]: ...
+
     def close(self) -> None: ...
 
 
@@ -82,6 +99,7 @@ class MemoryStore:
         self._cycle_debited: dict[tuple[str, date], int] = {}
         self._debits: dict[str, int] = {}
         self._attempts: dict[str, int] = {}
+        self._reversals: dict[str, ReversalRecord] = {}
         self._total = 0
         # The dict's own method: no Python frame on the hot path (records are never changed once stored).
         self.get: Callable[[str], ChargeRecord | None] = self._records.get
@@ -121,6 +139,18 @@ class MemoryStore:
     def charges(self) -> list[ChargeRecord]:
         with self._lock:
             return list(self._records.values())
+
+    def reverse(self, record: ReversalRecord) -> tuple[ReversalRecord, bool]:
+        with self._lock:
+            found = self._reversals.get(record.key)
+            if found is not None:
+                return found, False
+            self._reversals[record.key] = record
+            return record, True
+
+    def reversals(self) -> list[ReversalRecord]:
+        with self._lock:
+            return list(self._reversals.values())
 
     def close(self) -> None:
         """Nothing to release."""

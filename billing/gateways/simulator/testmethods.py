@@ -22,6 +22,8 @@ sim_timeout_before_charge          the first call with each key times out before
                                    status unknown, lookup() returns None, a replay charges once
 sim_gateway_error_once             the first call with each key fails with gateway_error (500xx01)
                                    and is not recorded; a replay of the same key charges
+sim_processing_ok                  always succeeds; the Stripe face answers ``processing`` first (a
+                                   bank debit) and settles it later
 =================================  =============================================================
 
 Any other token that is neither a population token nor an account opened on the bank is an
@@ -69,5 +71,6 @@ TEST_METHODS: dict[str, TestMethod] = {
         TestMethod(_rich("sim_timeout_then_ok"), Fault.timeout_after),
         TestMethod(_rich("sim_timeout_before_charge"), Fault.timeout_before),
         TestMethod(_rich("sim_gateway_error_once"), Fault.gateway_error),
+        TestMethod(_rich("sim_processing_ok")),
     )
 }

@@ -1,19 +1,19 @@
-"""The Stripe adapter: PaymentIntents over Stripe's REST API, with httpx.
+"""The Stripe adapter: PaymentIntents and Refunds over Stripe's REST API, with httpx.
 
-Every POST carries an ``Idempotency-Key`` (a charge's is the debit attempt's key), so a retry can
-never charge twice: 429s, 5xx, 409s (the same key still in flight) and network errors are retried
-with the SAME key, with exponential backoff and jitter, honouring ``Retry-After`` and Stripe's
-``Stripe-Should-Retry``. A charge that got no answer is ``unknown``; ``lookup`` settles it by
-replaying the same request and key (Stripe returns the stored response for 24 h) when this process
-sent it, by reading the intent when it is still processing, and else by searching PaymentIntents by
-the key kept in their metadata. Never by a new charge."""
+Every POST carries an ``Idempotency-Key`` (a charge's is the debit attempt's key, a refund's the
+refund's), so a retry can never charge or refund twice: 429s, 5xx, 409s (the same key still in flight)
+and network errors are retried with the SAME key, with exponential backoff and jitter, honouring
+``Retry-After`` and Stripe's ``Stripe-Should-Retry``. A charge that got no answer is ``unknown``.
+``lookup`` and ``retrieve`` only read (the intent by its id, or a search by the key kept in its
+metadata); whether to send the same request again, within Stripe's 24 hours of idempotency, is the
+debit engine's decision. Never a new charge."""
 
 import json
 import random
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,9 +24,14 @@ from billing.gateways.base import (
     ChargeRequest,
     ChargeResult,
     ChargeStatus,
+    GatewayCharge,
     GatewayError,
+    GatewayReversal,
     IdempotencyMismatch,
-    InvalidWebhook,
+    MalformedWebhook,
+    RefundRequest,
+    RefundResult,
+    RefundStatus,
     UnknownPaymentMethod,
     WebhookEvent,
 )
@@ -38,7 +43,8 @@ from billing.gateways.stripe.settings import StripeSettings
 from billing.gateways.stripe.transport import PooledTransport
 
 CLOCK_HEADER = "X-Simulated-Date"
-REMEMBERED = 100_000  # unanswered charges kept for a same-key replay by ``lookup``
+REMEMBERED = 100_000  # processing intents whose id ``lookup`` reads instead of searching
+PAGE = 100  # Stripe's largest list page
 
 _RETRY_STATUS = frozenset({409, 429, 500, 502, 503, 504})
 _NO_ANSWER = ChargeResult(ChargeStatus.unknown, FailureCode.gateway_error, None, "timeout", "no answer from Stripe")
@@ -89,7 +95,6 @@ class StripeGateway:
         self._charge_url = httpx.URL(self._base + "/v1/payment_intents")  # parsed once: every charge posts here
         self._pool = WorkerPool(s.concurrency, "stripe-charge")
         self._lock = threading.Lock()
-        self._unanswered: OrderedDict[str, dict[str, Any]] = OrderedDict()  # key → the charge's params
         self._processing: OrderedDict[str, str] = OrderedDict()  # key → its PaymentIntent id
 
     def close(self) -> None:
@@ -187,10 +192,6 @@ class StripeGateway:
         reply = self._send("POST", "/v1/payment_intents", params, key=key)
         result = _NO_ANSWER if reply is None else _charge_result(reply)
         with self._lock:
-            if result.status is ChargeStatus.unknown and result.gateway_reference is None:
-                _remember(self._unanswered, key, params)
-            else:
-                self._unanswered.pop(key, None)
             if result.status is ChargeStatus.unknown and result.gateway_reference is not None:
                 _remember(self._processing, key, result.gateway_reference)
             else:
@@ -205,15 +206,61 @@ class StripeGateway:
 
     def lookup(self, idempotency_key: str, metadata: Mapping[str, str] | None = None) -> ChargeResult | None:
         with self._lock:
-            params = self._unanswered.get(idempotency_key)
             intent_id = self._processing.get(idempotency_key)
         if intent_id is not None:
             reply = self._send("GET", f"/v1/payment_intents/{intent_id}")
             if reply is not None and reply.status == 200:
                 return intents.result_of_intent(reply.body)
-        if params is not None:
-            return self._charge(idempotency_key, params)  # the same request, the same key: Stripe's stored answer
         return self._search(idempotency_key)
+
+    def retrieve(self, reference: str) -> GatewayCharge | None:
+        reply = self._send("GET", f"/v1/payment_intents/{reference}")
+        if reply is not None and reply.status == 404:
+            return None
+        if reply is None or reply.status != 200:
+            raise _refused(reply, f"read PaymentIntent {reference}")
+        return intents.charge_of_intent(reply.body)
+
+    def refund(self, req: RefundRequest) -> RefundResult:
+        currency = req.currency.lower()
+        params = {
+            "payment_intent": req.charge_reference,
+            "amount": wire.to_minor(req.amount, currency),
+            "metadata": {intents.KEY_FIELD: req.idempotency_key},
+        }
+        reply = self._send("POST", "/v1/refunds", params, key=req.idempotency_key)
+        if reply is None or reply.status >= 500 or reply.status in (409, 429):
+            return RefundResult(RefundStatus.pending, None, "no answer from Stripe")
+        if reply.status != 200:
+            return RefundResult(RefundStatus.failed, None, str(reply.error.get("message", reply.status)))
+        return intents.refund_result(reply.body)
+
+    def _list(self, path: str) -> Iterator[dict[str, Any]]:
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": PAGE}
+            if after:
+                params["starting_after"] = after
+            reply = self._send("GET", path, params)
+            if reply is None or reply.status != 200:
+                raise _refused(reply, f"list {path}")
+            data = reply.body.get("data") or []
+            yield from data
+            if not reply.body.get("has_more") or not data:
+                return
+            after = data[-1]["id"]
+
+    def charges(self) -> Iterator[GatewayCharge]:
+        for intent in self._list("/v1/payment_intents"):
+            if intent.get("status") == "succeeded":
+                yield intents.charge_of_intent(intent)
+
+    def reversals(self) -> Iterator[GatewayReversal]:
+        for refund in self._list("/v1/refunds"):
+            if refund.get("status") in ("succeeded", "pending"):
+                yield intents.reversal_of_refund(refund)
+        for dispute in self._list("/v1/disputes"):
+            yield from intents.reversals_of_dispute(dispute)
 
     def _search(self, key: str) -> ChargeResult | None:
         escaped = key.replace("\\", "\\\\").replace("'", "\\'")
@@ -235,12 +282,13 @@ class StripeGateway:
 def parse_webhook(
     payload: bytes, headers: Mapping[str, str], secrets: Sequence[str], tolerance_s: int, now: float | None = None
 ) -> WebhookEvent:
-    """A verified Stripe event; ``InvalidWebhook`` for a bad, stale or missing signature or a malformed body."""
+    """A verified Stripe event; ``InvalidWebhook`` for a bad, stale or missing signature,
+    ``MalformedWebhook`` for a signed body that is not a Stripe event we can read."""
     signature.verify(payload, signature.header_of(headers), secrets, tolerance_s, now)
     try:
         return intents.webhook_event(json.loads(payload))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InvalidWebhook(f"malformed webhook payload: {exc}") from exc
+        raise MalformedWebhook(f"malformed webhook payload: {exc}") from exc
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

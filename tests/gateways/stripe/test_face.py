@@ -69,15 +69,20 @@ def test_replay_with_another_amount_is_refused(gateway, face: FaceServer) -> Non
     assert face.face.bank.total_debited() == 16_800
 
 
-def test_timeouts_settled_by_replaying_the_same_key(make_gateway: GatewayFactory, face: FaceServer) -> None:
+def test_timeouts_settled_by_lookup_then_the_same_key(make_gateway: GatewayFactory, face: FaceServer) -> None:
     gateway = make_gateway(max_retries=0)  # no retry inside charge: the engine's settlement does it
     charged = gateway.charge(req("sim_timeout_then_ok", "t-after"))
     not_charged = gateway.charge(req("sim_timeout_before_charge", "t-before"))
     assert charged.status is ChargeStatus.unknown and not_charged.status is ChargeStatus.unknown
     assert face.face.bank.debits("sim_timeout_then_ok") == 1  # money moved, the answer was lost
     assert face.face.bank.debits("sim_timeout_before_charge") == 0
-    assert gateway.lookup("t-after").succeeded  # replay: Stripe's stored answer
-    assert gateway.lookup("t-before").succeeded  # replay: the first real execution
+    posts = face.face.requests
+    found = gateway.lookup("t-after")  # read only: found by the key in the intent's metadata
+    assert found is not None and found.succeeded
+    assert gateway.lookup("t-before") is None  # the gateway never received it
+    assert face.face.bank.debits("sim_timeout_before_charge") == 0  # looking up sends nothing
+    assert face.face.requests == posts + 2
+    assert gateway.charge(req("sim_timeout_before_charge", "t-before")).succeeded  # the engine's replay
     assert face.face.bank.debits("sim_timeout_then_ok") == 1
     assert face.face.bank.debits("sim_timeout_before_charge") == 1
 

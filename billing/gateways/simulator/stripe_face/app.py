@@ -90,7 +90,7 @@ async def _handle(request: web.Request) -> web.Response:
         simulated_day.reset(token)
     for event in answer.events:
         _emit(cfg, event)
-    if answer.settle is not None:
+    if answer.settle is not None and cfg.face.processing_s > 0:
         _spawn(cfg, _settle_later(cfg, answer.settle))
     if answer.stall:
         await asyncio.sleep(cfg.stall_s)

@@ -16,7 +16,7 @@ from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from billing.gateways.base import ChargeRequest, ChargeStatus, IdempotencyMismatch
+from billing.gateways.base import ChargeRequest, ChargeStatus, IdempotencyMismatch, RefundStatus, ReversalKind
 from billing.gateways.simulator import codes as snap
 from billing.gateways.simulator.bank import Bank
 from billing.gateways.simulator.stripe_face import objects
@@ -27,6 +27,9 @@ from billing.gateways.stripe.intents import KEY_FIELD
 simulated_day: ContextVar[date | None] = ContextVar("simulated_day", default=None)
 
 _CLAUSE = re.compile(r"metadata\['([^']+)'\]:'((?:[^'\\]|\\.)*)'")
+# Test payment methods that debit like a bank: accepted as ``processing``, settled by ``finish`` (or
+# after ``processing_s`` on HTTP), whatever the face's own ``processing_s``.
+PROCESSING_METHODS = frozenset({"sim_processing_ok"})
 _RATE_LIMITED, _SERVER_ERROR = snap.RATE_LIMITED.code, snap.SERVER_ERROR.code
 
 
@@ -73,6 +76,9 @@ class StripeFace:
         self.intents: dict[str, dict[str, Any]] = {}
         self._finals: dict[str, tuple[dict[str, Any], str]] = {}  # processing intent → final state, event
         self._stored: dict[str, tuple[tuple[str, bytes], Answer]] = {}
+        self._bank_key: dict[str, str] = {}  # intent id → the bank's key of its charge
+        self.refunds: dict[str, dict[str, Any]] = {}
+        self.disputes: dict[str, dict[str, Any]] = {}
 
     # -- entry points ----------------------------------------------------------------------------
 
@@ -109,11 +115,53 @@ class StripeFace:
             return throttled
         if path == "/v1/payment_intents/search":
             return self._search(query.get("query", ""))
+        lists = {"/v1/payment_intents": self.intents, "/v1/refunds": self.refunds, "/v1/disputes": self.disputes}
+        if path in lists:
+            try:
+                limit = min(max(int(query.get("limit", "10")), 1), 100)
+            except ValueError:
+                return _invalid("Invalid integer", "limit", "parameter_invalid_integer")
+            return Answer(200, objects.page(list(lists[path].values()), path, limit, query.get("starting_after")))
         if (m := re.fullmatch(r"/v1/payment_intents/([^/]+)", path)) and m.group(1) in self.intents:
             return Answer(200, self.intents[m.group(1)])
         if m:
             return _not_found("payment_intent", m.group(1), "intent")
         return Answer(404, objects.error("invalid_request_error", f"Unrecognized request URL (GET: {path})"))
+
+    def cancel(self, pi_id: str) -> dict[str, Any]:
+        """A processing debit the bank gave up on: the intent is canceled; returns the event."""
+        self._finals.pop(pi_id)
+        canceled = {**self.intents[pi_id], "status": "canceled", "cancellation_reason": "failed_invoice"}
+        self.intents[pi_id] = canceled
+        return objects.event(
+            "payment_intent.canceled", canceled, canceled["created"], canceled["metadata"].get(KEY_FIELD)
+        )
+
+    def refund_outside(self, pi_id: str, rupiah: int) -> list[dict[str, Any]]:
+        """A refund made at the gateway (its dashboard), not asked for by the service; returns its events."""
+        answer = self._refund({"payment_intent": pi_id, "amount": str(wire.to_minor(rupiah, "idr"))}, None)
+        if answer.status != 200:
+            raise ValueError(answer.body)
+        return answer.events
+
+    def dispute(self, pi_id: str) -> dict[str, Any]:
+        """The payer's bank disputes a charge: its whole amount is taken back; returns the event."""
+        intent = self.intents[pi_id]
+        dp_id = objects.object_id("dp_", f"{pi_id}:{len(self.disputes)}")
+        rupiah = wire.from_minor(intent["amount"], intent["currency"])
+        self.bank.reverse(self._bank_key[pi_id], rupiah, dp_id, ReversalKind.chargeback)
+        dispute = objects.dispute(dp_id, intent, intent["amount"], "needs_response", self._created())
+        self.disputes[dp_id] = dispute
+        return objects.event("charge.dispute.created", dispute, dispute["created"], None)
+
+    def close_dispute(self, dp_id: str, won: bool) -> dict[str, Any]:
+        dispute = {**self.disputes[dp_id], "status": "won" if won else "lost"}
+        self.disputes[dp_id] = dispute
+        if won:
+            pi_id = dispute["payment_intent"]
+            rupiah = wire.from_minor(dispute["amount"], dispute["currency"])
+            self.bank.reverse(self._bank_key[pi_id], rupiah, dp_id + ":won", ReversalKind.chargeback_reversed)
+        return objects.event("charge.dispute.closed", dispute, self._created(), None)
 
     def finish(self, pi_id: str) -> dict[str, Any]:
         """Settles a processing intent; returns the event announcing how it ended."""
@@ -145,6 +193,8 @@ class StripeFace:
             return self._attach(m.group(1), params)
         if path == "/v1/payment_intents":
             return self._payment_intent(params, key)
+        if path == "/v1/refunds":
+            return self._refund(params, key)
         return Answer(404, objects.error("invalid_request_error", f"Unrecognized request URL (POST: {path})"))
 
     def _customer(self, params: dict[str, Any], key: str | None) -> Answer:
@@ -215,7 +265,9 @@ class StripeFace:
             return self._rate_limited()
         if result.raw_code == _SERVER_ERROR:
             return Answer(500, objects.error("api_error", "An unknown error occurred (simulated outage)."), store=False)
-        answer = self._intent_answer(objects.object_id("pi_", bank_key), params, result, key)
+        pi_id = objects.object_id("pi_", bank_key)
+        self._bank_key[pi_id] = bank_key
+        answer = self._intent_answer(pi_id, params, result, key)
         answer.stall = stall
         return answer
 
@@ -225,7 +277,7 @@ class StripeFace:
         last_error = None if ok else objects.decline(result)
         final = objects.intent(pi_id, params, "succeeded" if ok else "requires_payment_method", created, last_error)
         final_type = "payment_intent.succeeded" if ok else "payment_intent.payment_failed"
-        if self.processing_s > 0:  # a bank debit: accepted now, settled later
+        if self.processing_s > 0 or params["payment_method"] in PROCESSING_METHODS:  # a bank debit: settled later
             pending = objects.intent(pi_id, params, "processing", created)
             self.intents[pi_id] = pending
             self._finals[pi_id] = (final, final_type)
@@ -238,6 +290,39 @@ class StripeFace:
             return Answer(200, final, events=events)
         err = {**last_error, "payment_intent": final, "charge": final["latest_charge"]}
         return Answer(402, {"error": err}, events=events)
+
+    def _refund(self, params: dict[str, Any], key: str | None) -> Answer:
+        pi_id = params.get("payment_intent")
+        intent = self.intents.get(pi_id) if isinstance(pi_id, str) else None
+        if intent is None:
+            return _not_found("payment_intent", str(pi_id), "payment_intent")
+        if intent["status"] != "succeeded":
+            return _invalid("This PaymentIntent does not have a successful charge to refund.", "payment_intent")
+        amount = params.get("amount", str(intent["amount"]))
+        if not (isinstance(amount, str) and amount.isdigit() and int(amount) > 0):
+            return _invalid("Invalid positive integer", "amount", "parameter_invalid_integer")
+        try:
+            rupiah = wire.from_minor(int(amount), intent["currency"])
+        except ValueError:
+            return _invalid("IDR amounts must be whole rupiah (a multiple of 100).", "amount", "amount_invalid")
+        refund_key = key or objects.object_id("rk_", f"{pi_id}:{len(self.refunds)}:{self.now()}")
+        re_id = objects.object_id("re_", refund_key)
+        try:
+            done = self.bank.reverse(self._bank_key[pi_id], rupiah, refund_key, ReversalKind.refund)
+        except IdempotencyMismatch as exc:
+            return Answer(400, objects.error("idempotency_error", str(exc)), store=False)
+        if done.status is not RefundStatus.succeeded:
+            message = f"Refund amount ({amount}) is greater than the unrefunded amount on the charge."
+            return Answer(400, objects.error("invalid_request_error", message, code="amount_too_large"), store=False)
+        metadata_key = (params.get("metadata") or {}).get(KEY_FIELD)
+        refund = objects.refund(re_id, intent, int(amount), "succeeded", self._created(), metadata_key)
+        self.refunds[re_id] = refund
+        refunded = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == pi_id)
+        events = [
+            objects.event("refund.created", refund, refund["created"], key),
+            objects.event("charge.refunded", objects.charge(intent, refunded), refund["created"], key, re_id),
+        ]
+        return Answer(200, refund, events=events)
 
     def _search(self, query: str) -> Answer:
         clauses = [c.strip() for c in query.split(" AND ")]

@@ -77,9 +77,12 @@ def intent(
     }
 
 
-def event(event_type: str, obj: dict[str, Any], created: int, idempotency_key: str | None) -> dict[str, Any]:
+def event(
+    event_type: str, obj: dict[str, Any], created: int, idempotency_key: str | None, seed: str = ""
+) -> dict[str, Any]:
+    """``seed`` tells apart events of one type about one object (each refund of a charge)."""
     return {
-        "id": object_id("evt_", f"{obj['id']}:{event_type}"),
+        "id": object_id("evt_", f"{obj['id']}:{event_type}{seed}"),
         "object": "event",
         "api_version": API_VERSION,
         "created": created,
@@ -89,3 +92,57 @@ def event(event_type: str, obj: dict[str, Any], created: int, idempotency_key: s
         "request": {"id": None, "idempotency_key": idempotency_key},
         "data": {"object": obj},
     }
+
+
+def charge(intent_obj: dict[str, Any], amount_refunded: int) -> dict[str, Any]:
+    """The Charge behind a succeeded intent, as ``charge.refunded`` carries it (amounts in minor units)."""
+    return {
+        "id": intent_obj["latest_charge"],
+        "object": "charge",
+        "amount": intent_obj["amount"],
+        "amount_refunded": amount_refunded,
+        "refunded": amount_refunded >= intent_obj["amount"],
+        "currency": intent_obj["currency"],
+        "payment_intent": intent_obj["id"],
+        "status": "succeeded",
+        "livemode": False,
+    }
+
+
+def refund(
+    re_id: str, intent_obj: dict[str, Any], amount: int, status: str, created: int, key: str | None
+) -> dict[str, Any]:
+    return {
+        "id": re_id,
+        "object": "refund",
+        "amount": amount,
+        "charge": intent_obj["latest_charge"],
+        "payment_intent": intent_obj["id"],
+        "currency": intent_obj["currency"],
+        "status": status,
+        "metadata": {"idempotency_key": key} if key else {},
+        "created": created,
+    }
+
+
+def dispute(dp_id: str, intent_obj: dict[str, Any], amount: int, status: str, created: int) -> dict[str, Any]:
+    return {
+        "id": dp_id,
+        "object": "dispute",
+        "amount": amount,
+        "charge": intent_obj["latest_charge"],
+        "payment_intent": intent_obj["id"],
+        "currency": intent_obj["currency"],
+        "reason": "general",
+        "status": status,
+        "created": created,
+    }
+
+
+def page(data: list[dict[str, Any]], url: str, limit: int, after: str | None) -> dict[str, Any]:
+    """One page of a Stripe list, oldest first here (Stripe lists newest first; order is all we vary)."""
+    start = 0
+    if after is not None:
+        start = next((i + 1 for i, item in enumerate(data) if item["id"] == after), len(data))
+    chunk = data[start : start + limit]
+    return {"object": "list", "url": url, "has_more": start + limit < len(data), "data": chunk}

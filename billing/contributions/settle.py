@@ -1,0 +1,78 @@
+"""Paying and un-paying contributions: the only writes of a contribution's paid amount. A contribution
+is ``paid`` when the money posted to it (``amount_paid``) reaches what it owes, ``due`` while it does
+not; each call here goes with the ledger transfer that moved the money (``billing.payments``)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Connection, text
+
+from billing.contributions.models import PaidVia
+
+_PAY = """
+UPDATE contribution SET amount_paid = amount_paid + :amount,
+    status = CASE WHEN amount_paid + :amount >= amount_due THEN 'paid' ELSE 'due' END,
+    paid_via = :via, paid_on = :today, paid_at = :now, receipt_number = COALESCE(:receipt, receipt_number)
+WHERE id = :cid AND status = 'due' AND amount_due - amount_paid >= :amount
+"""
+
+
+def pay(
+    conn: Connection,
+    contribution_id: int,
+    amount: int,
+    via: PaidVia,
+    today: date,
+    now: datetime,
+    receipt_number: str | None = None,
+) -> bool:
+    """Add ``amount`` to a due contribution; False (nothing written) when it is not due or the amount
+    is more than it still owes."""
+    params = {
+        "cid": contribution_id,
+        "amount": amount,
+        "via": via.value,
+        "today": today,
+        "now": now,
+        "receipt": receipt_number,
+    }
+    return bool(conn.execute(text(_PAY), params).rowcount)
+
+
+def unpay(conn: Connection, contribution_id: int, amount: int) -> None:
+    """Take ``amount`` back from a contribution (a reversed receipt): it is due again."""
+    conn.execute(
+        text(
+            "UPDATE contribution SET amount_paid = amount_paid - :amount, status = 'due'"
+            " WHERE id = :cid AND status IN ('paid', 'due') AND amount_paid >= :amount"
+        ),
+        {"cid": contribution_id, "amount": amount},
+    )
+
+
+def waive(conn: Connection, contribution_id: int, reason: str) -> bool:
+    """Write off what a due contribution still owes; False when it is not due."""
+    return bool(
+        conn.execute(
+            text(
+                "UPDATE contribution SET status = 'waived', waive_reason = :reason WHERE id = :cid AND status = 'due'"
+            ),
+            {"cid": contribution_id, "reason": reason},
+        ).rowcount
+    )
+
+
+# From the debit engine's results (``tmp_results``): a succeeded attempt pays its month when the month
+# is still due and owes at least the attempt's amount. The ids returned are the months it paid.
+_PAY_BY_DEBIT = """
+UPDATE contribution SET amount_paid = contribution.amount_paid + r.amount,
+    status = CASE WHEN contribution.amount_paid + r.amount >= contribution.amount_due THEN 'paid' ELSE 'due' END,
+    paid_via = 'debit', paid_on = :today, paid_at = :now
+FROM tmp_results r
+WHERE r.status = 'succeeded' AND contribution.id = r.contribution_id AND contribution.status = 'due'
+  AND contribution.amount_due - contribution.amount_paid >= r.amount
+RETURNING contribution.id
+"""
+
+
+def pay_by_debit(conn: Connection, today: date, now: datetime) -> set[int]:
+    return {row[0] for row in conn.execute(text(_PAY_BY_DEBIT), {"today": today, "now": now})}
