@@ -82,15 +82,16 @@ def cancel(conn: Connection, reasons: Iterable[tuple[int, str]], today: date, st
 
 def _reschedule(conn: Connection, attempt_ids: list[int], today: date) -> None:
     # The schedule's attempt count is the highest number used, so the next attempt gets a new key; the
-    # retry policy counts only attempts that were sent.
+    # retry policy counts only attempts that were sent (``attempts - skipped``).
     conn.execute(
         text(
-            "INSERT INTO debit_schedule (contribution_id, attempts, next_debit_on, stopped_reason)"
-            " SELECT a.contribution_id, a.attempt_no, :today, NULL FROM debit_attempt a WHERE a.id IN :ids"
+            "INSERT INTO debit_schedule (contribution_id, attempts, next_debit_on, stopped_reason, skipped)"
+            " SELECT a.contribution_id, a.attempt_no, :today, NULL, 1 FROM debit_attempt a WHERE a.id IN :ids"
             " ON CONFLICT (contribution_id) DO UPDATE SET"
             " attempts = CASE WHEN excluded.attempts > debit_schedule.attempts"
             " THEN excluded.attempts ELSE debit_schedule.attempts END,"
-            " next_debit_on = excluded.next_debit_on, stopped_reason = NULL"
+            " next_debit_on = excluded.next_debit_on, stopped_reason = NULL,"
+            " skipped = debit_schedule.skipped + 1"
         ).bindparams(bindparam("ids", expanding=True)),
         {"ids": attempt_ids, "today": today},
     )

@@ -146,3 +146,6 @@ class DebitSchedule(SQLModel, table=True):
     attempts: int = 0
     # Why retries stopped: a hard failure code, ``max_attempts``, or ``coverage_ended``.
     stopped_reason: str | None = Field(default=None, max_length=40)
+    # Attempts cancelled before they were sent: ``attempts`` numbers keys, the retry policy counts
+    # ``attempts - skipped`` tries.
+    skipped: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

@@ -52,13 +52,13 @@ ATTEMPT_COLUMNS = (
 
 
 def _failure_context(conn: Connection, contribution_ids: list[int]) -> dict[int, tuple[date, int]]:
-    """Month and attempts sent so far of the contributions whose debit failed: only failures need
+    """Month and attempts cancelled unsent of the contributions whose debit failed: only failures need
     them (the retry policy counts sent attempts, not cancelled ones)."""
     if not contribution_ids:
         return {}
     select = (
-        "SELECT c.id, c.period, (SELECT COUNT(*) FROM debit_attempt x"
-        " WHERE x.contribution_id = c.id AND x.status <> 'cancelled') AS tries FROM contribution c WHERE "
+        "SELECT c.id, c.period, COALESCE(s.skipped, 0) FROM contribution c"
+        " LEFT JOIN debit_schedule s ON s.contribution_id = c.id WHERE "
     )
     if conn.dialect.name == "postgresql":
         # One array parameter: an IN list of hundreds of parameters costs more to build and parse than to run.
@@ -66,7 +66,7 @@ def _failure_context(conn: Connection, contribution_ids: list[int]) -> dict[int,
     else:
         clause = text(select + "c.id IN :ids").bindparams(bindparam("ids", expanding=True))
     found = conn.execute(clause.columns(period=Date), {"ids": contribution_ids})
-    return {cid: (period, int(tries)) for cid, period, tries in found}
+    return {cid: (period, int(skipped)) for cid, period, skipped in found}
 
 
 _COLUMNS = (
@@ -165,10 +165,10 @@ def _row(
     params: str | None = None
     if status == "failed":
         assert code is not None
-        period, tries = context[a.contribution_id]
+        period, skipped = context[a.contribution_id]
         class_policy = rule(code).policy
         if class_policy.retry:
-            next_on = policy.next_retry(code, today, tries, period)
+            next_on = policy.next_retry(code, today, a.attempt_no - skipped, period)
         if next_on is None:
             stop = "max_attempts" if class_policy.retry else code
         if class_policy.notify_worker:

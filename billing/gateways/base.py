@@ -186,8 +186,8 @@ class Gateway(Protocol):
         """The gateway's own record of every successful charge (for ``billing ledger verify``)."""
         ...
 
-    def reversals(self) -> Iterator[GatewayReversal]:
-        """The gateway's own record of refunds and chargebacks."""
+    def reversals(self, charge_reference: str | None = None) -> Iterator[GatewayReversal]:
+        """The gateway's own record of refunds and chargebacks (of one charge, or of all)."""
         ...
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent: ...

@@ -62,7 +62,9 @@ def post(
     if credit is Account.participant_credit:
         conn.execute(text(_CREDIT), {"p": participant_id, "delta": amount})
     if debit is Account.participant_credit:
-        conn.execute(text(_CREDIT), {"p": participant_id, "delta": -amount})
+        # Spending credit: the row exists, and its CHECK refuses a balance below zero.
+        spend = "UPDATE participant_credit SET balance = balance - :amount WHERE participant_id = :p"
+        conn.execute(text(spend), {"p": participant_id, "amount": amount})
     return True
 
 

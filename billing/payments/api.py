@@ -32,7 +32,7 @@ def get_credit(path: ParticipantPath):  # type: ignore[no-untyped-def]
             LedgerTransfer.participant_id == path.participant_id,
             or_(LedgerTransfer.debit_account == credit, LedgerTransfer.credit_account == credit),
         )
-        .order_by(col(LedgerTransfer.created_at).desc())
+        .order_by(col(LedgerTransfer.posted_on).desc(), col(LedgerTransfer.created_at).desc())
         .limit(200)
     ).all()
     balance = credit_balance(session.connection(), path.participant_id)

@@ -121,40 +121,34 @@ def _outcome(conn: Connection, gateway: Gateway, event: WebhookEvent, today: dat
     return Outcome(EventStatus.applied, attempt.id, changed=counts["changed"] > 0)
 
 
+def _has_receipt(conn: Connection, attempt_id: int) -> bool:
+    return (
+        conn.execute(text("SELECT 1 FROM ledger_transfer WHERE key = :k"), {"k": f"debit:{attempt_id}"}).first()
+        is not None
+    )
+
+
 def _reversal(conn: Connection, gateway: Gateway, event: WebhookEvent, row_id: int, today: date) -> Outcome:
+    """A refund or a dispute of a charge: the books are made to agree with the charge as the gateway
+    records it now, so duplicates and any order of delivery end the same."""
     found = _attempt_of_charge(conn, gateway, event.gateway_reference)
     if found is None:
         return Outcome(EventStatus.pending, problem=f"no charge of ours is {event.gateway_reference} yet")
     attempt, _status = found
-    amount = event.amount or 0
-    moved = 0
-    if event.kind is EventKind.refunded:
-        # ``amount`` is the charge's refunded total: what our own refunds and earlier events do not
-        # explain was refunded at the gateway. Keyed by that total, a redelivery reverses nothing more.
-        ours = conn.execute(
-            text("SELECT COALESCE(SUM(amount), 0) FROM refund WHERE attempt_id = :a AND status <> 'failed'"),
-            {"a": attempt.id},
-        ).scalar_one()
-        booked = conn.execute(
-            text("SELECT COALESCE(SUM(amount), 0) FROM ledger_transfer WHERE attempt_id = :a AND key LIKE :k"),
-            {"a": attempt.id, "k": f"refunded:{attempt.id}:%"},
-        ).scalar_one()
-        outside = amount - int(ours) - int(booked)
-        if outside > 0:
-            moved = reversals.reverse(conn, attempt.id, outside, f"refunded:{attempt.id}:{amount}", today, row_id)
-    elif event.kind is EventKind.dispute_opened:
-        moved = reversals.reverse(conn, attempt.id, amount, f"dispute:{event.object_id}", today, row_id)
-        if moved:
-            suspend_for_failures(conn, [(attempt.mandate_id, "disputed")], today)
-    elif event.kind is EventKind.dispute_won:
-        moved = reversals.reinstate(conn, attempt.id, amount, f"dispute-won:{event.object_id}", today, row_id)
-    return Outcome(EventStatus.applied, attempt.id, changed=moved > 0)
+    if not _has_receipt(conn, attempt.id):
+        # Its success has not reached our books yet (its own event or answer is still to come).
+        return Outcome(EventStatus.pending, attempt.id, problem=f"attempt {attempt.id} has no receipt yet")
+    assert event.gateway_reference is not None
+    moved = reversals.sync(conn, gateway, attempt.id, event.gateway_reference, today, row_id)
+    if event.kind is EventKind.dispute_opened and moved > 0:
+        suspend_for_failures(conn, [(attempt.mandate_id, "disputed")], today)
+    return Outcome(EventStatus.applied, attempt.id, changed=moved != 0)
 
 
-def _refund_update(session: Session, event: WebhookEvent, today: date) -> Outcome:
+def _refund_update(session: Session, gateway: Gateway, event: WebhookEvent, row_id: int, today: date) -> Outcome:
     refund = refunds.by_key(session, event.refund_key, event.object_id)
-    if refund is None:
-        return Outcome(EventStatus.ignored, problem=f"refund {event.object_id} was not asked for by this service")
+    if refund is None:  # made at the gateway: the charge tells what it took
+        return _reversal(session.connection(), gateway, event, row_id, today)
     assert event.refund_status is not None
     changed = refunds.settle(session, refund, event.refund_status, event.object_id, None, today)
     return Outcome(EventStatus.applied, refund.attempt_id, changed=changed)
@@ -167,12 +161,10 @@ def apply(
     try:
         if event.kind is EventKind.outcome:
             return _outcome(conn, gateway, event, today, policy)
-        if event.kind in (EventKind.refunded, EventKind.dispute_opened, EventKind.dispute_won):
+        if event.kind in (EventKind.refunded, EventKind.dispute_opened, EventKind.dispute_won, EventKind.dispute_lost):
             return _reversal(conn, gateway, event, row_id, today)
         if event.kind is EventKind.refund_updated:
-            return _refund_update(session, event, today)
-        if event.kind is EventKind.dispute_lost:
-            return Outcome(EventStatus.applied, problem="dispute lost: its money was taken back when it opened")
+            return _refund_update(session, gateway, event, row_id, today)
     except GatewayError as exc:
         # The gateway could not be asked about the charge: try again later.
         return Outcome(EventStatus.pending, problem=f"could not ask the gateway: {exc}"[:200])

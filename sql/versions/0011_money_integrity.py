@@ -32,6 +32,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("debit_unsettled") as batch_op:
         batch_op.add_column(sa.Column("checks", sa.Integer(), server_default="0", nullable=False))
+    with op.batch_alter_table("debit_schedule") as batch_op:
+        batch_op.add_column(sa.Column("skipped", sa.Integer(), server_default="0", nullable=False))
     with op.batch_alter_table("contribution") as batch_op:
         batch_op.add_column(sa.Column("amount_paid", sa.BigInteger(), server_default="0", nullable=False))
     op.execute("UPDATE contribution SET amount_paid = amount_due WHERE status = 'paid'")
@@ -170,6 +172,8 @@ def downgrade() -> None:
     op.drop_table("receipt")
     with op.batch_alter_table("contribution") as batch_op:
         batch_op.drop_column("amount_paid")
+    with op.batch_alter_table("debit_schedule") as batch_op:
+        batch_op.drop_column("skipped")
     with op.batch_alter_table("debit_unsettled") as batch_op:
         batch_op.drop_column("checks")
     with op.batch_alter_table("debit_batch") as batch_op:

@@ -23,7 +23,14 @@ from schedulers import jobs
 from tests.factories import participant_body
 
 
-def enrol(engine: Engine, on: date, payment_method: str | None, debit_day: int = 5, **overrides: object) -> int:
+def enrol(
+    engine: Engine,
+    on: date,
+    payment_method: str | None,
+    debit_day: int = 5,
+    gateway: str = "simulator",
+    **overrides: object,
+) -> int:
     with unit_of_work(engine) as s:
         p = participants.enrol(s, ParticipantCreate(**participant_body(**overrides)), on)
         assert p.id is not None
@@ -32,7 +39,7 @@ def enrol(engine: Engine, on: date, payment_method: str | None, debit_day: int =
                 s,
                 MandateCreate(
                     participant_id=p.id,
-                    gateway="simulator",
+                    gateway=gateway,
                     payment_method=payment_method,
                     channel="bank",
                     display="BRI ••••1234",

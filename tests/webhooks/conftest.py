@@ -41,7 +41,7 @@ def stripe_world(engine, settings: Settings, base_url: str, tokens: list[str], d
     """Participants on ``tokens`` with mandates debited on ``day``'s day of month, and that day run
     through the Stripe adapter (the engine's simulated day forwarded to the face)."""
     for token in tokens:
-        enrol(engine, START, token, debit_day=day.day)
+        enrol(engine, START, token, debit_day=day.day, gateway="stripe")
     clock = DayClock(day)
     gateway = StripeGateway(
         StripeSettings(base_url=base_url, forward_clock=True, max_retries=1, read_timeout_s=2), clock=clock

@@ -121,9 +121,10 @@ def test_forged_stale_and_unsigned_deliveries_are_refused(client, engine, settin
 # writing, and SQLite's single writer may then refuse one ("database is locked"); the other tests here
 # apply webhooks on both databases.
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_webhooks_delivered_over_http_settle_the_run(engine, settings, live_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_webhooks_delivered_over_http_settle_the_run(engine, settings, live_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     cfg = build(processing_s=0.3, webhook_secret=SECRET, webhook_url=live_url + WEBHOOK_PATH)
     with FaceServer(cfg) as face:
+        monkeypatch.setenv("BILLING_STRIPE_BASE_URL", face.url)  # the app reads charges back there
         stripe_world(engine, settings, face.url, ["sim_ok", "sim_account_closed"])
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and _count(engine, "gateway_event") < 4:

@@ -65,8 +65,10 @@ class SimulatorGateway(SequentialChargeMany):
     def charges(self) -> Iterator[GatewayCharge]:
         return (_charge(r) for r in self.bank.charges() if r.moved_money)
 
-    def reversals(self) -> Iterator[GatewayReversal]:
+    def reversals(self, charge_reference: str | None = None) -> Iterator[GatewayReversal]:
         for r in self.bank.reversals():
+            if charge_reference is not None and REF_PREFIX + r.charge_key != charge_reference:
+                continue
             yield GatewayReversal(r.key, REF_PREFIX + r.charge_key, ReversalKind(r.kind), r.amount, r.key)
 
     def webhook(self, idempotency_key: str) -> tuple[bytes, dict[str, str]]:

@@ -235,10 +235,10 @@ class StripeGateway:
             return RefundResult(RefundStatus.failed, None, str(reply.error.get("message", reply.status)))
         return intents.refund_result(reply.body)
 
-    def _list(self, path: str) -> Iterator[dict[str, Any]]:
+    def _list(self, path: str, **filters: str) -> Iterator[dict[str, Any]]:
         after: str | None = None
         while True:
-            params: dict[str, Any] = {"limit": PAGE}
+            params: dict[str, Any] = {"limit": PAGE, **filters}
             if after:
                 params["starting_after"] = after
             reply = self._send("GET", path, params)
@@ -255,11 +255,12 @@ class StripeGateway:
             if intent.get("status") == "succeeded":
                 yield intents.charge_of_intent(intent)
 
-    def reversals(self) -> Iterator[GatewayReversal]:
-        for refund in self._list("/v1/refunds"):
+    def reversals(self, charge_reference: str | None = None) -> Iterator[GatewayReversal]:
+        filters = {"payment_intent": charge_reference} if charge_reference else {}
+        for refund in self._list("/v1/refunds", **filters):
             if refund.get("status") in ("succeeded", "pending"):
                 yield intents.reversal_of_refund(refund)
-        for dispute in self._list("/v1/disputes"):
+        for dispute in self._list("/v1/disputes", **filters):
             yield from intents.reversals_of_dispute(dispute)
 
     def _search(self, key: str) -> ChargeResult | None:

@@ -8,6 +8,7 @@ the charge) are not stored, so a same-key retry goes through, as with the bank s
 
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ class StripeFace:
         self.now = now
         self.throttle_next = 0  # the next N requests get a 429 with Retry-After (for tests)
         self.requests = 0
+        self.posts: Counter[str] = Counter()  # POSTs per Idempotency-Key
         self.customers: dict[str, dict[str, Any]] = {}
         self.payment_methods: dict[str, dict[str, Any]] = {}
         self.intents: dict[str, dict[str, Any]] = {}
@@ -84,6 +86,8 @@ class StripeFace:
 
     def post(self, path: str, body: bytes, key: str | None) -> Answer:
         self.requests += 1
+        if key is not None:
+            self.posts[key] += 1
         if throttled := self._throttled():
             return throttled
         try:
@@ -121,7 +125,10 @@ class StripeFace:
                 limit = min(max(int(query.get("limit", "10")), 1), 100)
             except ValueError:
                 return _invalid("Invalid integer", "limit", "parameter_invalid_integer")
-            return Answer(200, objects.page(list(lists[path].values()), path, limit, query.get("starting_after")))
+            found = list(lists[path].values())
+            if "payment_intent" in query:
+                found = [o for o in found if o.get("payment_intent", o.get("id")) == query["payment_intent"]]
+            return Answer(200, objects.page(found, path, limit, query.get("starting_after")))
         if (m := re.fullmatch(r"/v1/payment_intents/([^/]+)", path)) and m.group(1) in self.intents:
             return Answer(200, self.intents[m.group(1)])
         if m:
@@ -136,6 +143,24 @@ class StripeFace:
         return objects.event(
             "payment_intent.canceled", canceled, canceled["created"], canceled["metadata"].get(KEY_FIELD)
         )
+
+    def complete(self, pi_id: str) -> dict[str, Any]:
+        """A declined intent the payer completed later (an OTP, a top-up): the money moves now, under
+        the intent's own key; returns the ``payment_intent.succeeded`` event."""
+        intent = self.intents[pi_id]
+        rupiah = wire.from_minor(intent["amount"], intent["currency"])
+        later = ChargeRequest(
+            amount=rupiah,
+            currency=intent["currency"].upper(),
+            payment_method="sim_ok",
+            idempotency_key=self._bank_key[pi_id] + ":completed",
+        )
+        if not self.bank.charge(later).succeeded:
+            raise ValueError(f"{pi_id} could not be completed")
+        self._bank_key[pi_id] = later.idempotency_key
+        done = {**intent, "status": "succeeded", "amount_received": intent["amount"], "last_payment_error": None}
+        self.intents[pi_id] = done
+        return objects.event("payment_intent.succeeded", done, self._created(), done["metadata"].get(KEY_FIELD))
 
     def refund_outside(self, pi_id: str, rupiah: int) -> list[dict[str, Any]]:
         """A refund made at the gateway (its dashboard), not asked for by the service; returns its events."""
