@@ -61,7 +61,7 @@ def _register_api(app: OpenAPI) -> None:
     from billing.participants.api import bp as participants
     from billing.regions.api import bp as regions
     from billing.reports.api import bp as reports
-    from billing.requests import check_body
+    from billing.requests import check_body, check_url
     from billing.simulation.api import bp as sandbox
     from billing.sponsors.api import bp as sponsors
     from billing.tariffs.api import bp as tariffs
@@ -86,6 +86,7 @@ def _register_api(app: OpenAPI) -> None:
     def _api_guards() -> Any:
         if request.path.startswith(API_PREFIX + "/"):
             check_request()
+            check_url()
             check_body()
         return None
 

@@ -7,6 +7,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import BigInteger, DateTime, Integer, String, TypeDecorator
 from sqlmodel import Field
 
+from billing.fields import NotBool
 from billing.timeutil import utcnow
 
 
@@ -29,9 +30,10 @@ INT_MAX = 2**31 - 1
 # The largest BIGINT (and SQLite INTEGER) value.
 BIGINT_MAX = 2**63 - 1
 
-# Ids in request models: out of range is a 422, never a database error.
-RowId = Annotated[int, PydanticField(ge=1, le=INT_MAX)]
-BigRowId = Annotated[int, PydanticField(ge=1, le=BIGINT_MAX)]
+# Ids in request models: out of range is a 422, never a database error; true is not id 1. Not strict:
+# path and query ids arrive as text.
+RowId = Annotated[int, NotBool, PydanticField(ge=1, le=INT_MAX)]
+BigRowId = Annotated[int, NotBool, PydanticField(ge=1, le=BIGINT_MAX)]
 
 # SQLite autoincrements only an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 BIG_ID = BigInteger().with_variant(Integer, "sqlite")

@@ -4,6 +4,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.columns import BigRowId
 from billing.contributions.models import ContributionStatus, PaidVia
+from billing.fields import JsonInt, RequestDate
 from billing.pagination import Page, PageQuery
 from billing.participants.schemas import Program
 from billing.sponsors.models import Payer
@@ -26,7 +27,7 @@ class ContributionPath(BaseModel):
 class PrepaymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    months: int = Field(ge=1, le=12, description="Jumlah bulan dibayar di muka / Months paid ahead")
+    months: JsonInt = Field(ge=1, le=12, description="Jumlah bulan dibayar di muka / Months paid ahead")
     receipt_number: str = Receipt
 
 
@@ -34,7 +35,7 @@ class OfflinePaymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     receipt_number: str = Receipt
-    paid_on: date
+    paid_on: RequestDate
 
 
 class WaiveCreate(BaseModel):
