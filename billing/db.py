@@ -41,6 +41,13 @@ def session() -> Session:
     return g.db_session
 
 
+def rollback_session() -> None:
+    """Undo whatever the request's session holds (after an unexpected error), keeping it usable."""
+    s = g.get("db_session")
+    if s is not None:
+        s.rollback()
+
+
 def close_session(_exc: BaseException | None = None) -> None:
     s = g.pop("db_session", None)
     if s is not None:

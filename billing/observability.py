@@ -11,6 +11,7 @@ import structlog
 from flask import Response, g, request
 from flask_openapi3 import OpenAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from sqlalchemy import inspect
 
 # 16-digit NIKs (also inside longer text) and Indonesian mobile numbers in any common spelling:
 # 0812…, 62812…, +62 812-3456-7890, (0812) 3456 7890, 0812.3456.7890.
@@ -88,6 +89,16 @@ class Metrics:
         )
 
 
+def _user_id() -> Any:
+    user = g.get("user")
+    if user is None:
+        return None
+    # The identity map's key, not ``user.id``: reading an expired row would query the database again,
+    # which fails in a session whose flush just failed.
+    identity = inspect(user).identity
+    return identity[0] if identity else None
+
+
 def init_app(app: OpenAPI) -> None:
     metrics = Metrics()
     app.extensions["billing.metrics"] = metrics
@@ -112,7 +123,7 @@ def init_app(app: OpenAPI) -> None:
             path=request.path,
             status=resp.status_code,
             ms=round(elapsed * 1000, 1),
-            user=getattr(g.get("user"), "id", None),
+            user=_user_id(),
         )
         structlog.contextvars.clear_contextvars()
         return resp

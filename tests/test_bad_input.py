@@ -1,12 +1,16 @@
 """Input that once gave a 500 (found by fuzzing the API) is a 4xx problem, on both backends; the rules
 that fixed them are checked on every endpoint the API document lists, not only where they were found."""
 
+import io
+import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from billing import create_app
 from billing.auth.guard import PUBLIC_ATTR, ROLES_ATTR
 from billing.auth.models import Role
 from billing.columns import BIGINT_MAX
@@ -234,3 +238,49 @@ def test_percent_and_underscore_are_literal_in_filters(client, admin) -> None:  
     for code, total in (("19", 1), ("1_", 0), ("%", 0), ("1%", 0)):
         resp = client.get("/api/v1/participants", query_string={"region_code": code}, headers=admin)
         assert resp.get_json()["total"] == total, code
+
+
+# -- unexpected failures --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def logged(db_url: str):  # type: ignore[no-untyped-def]
+    """An app as production runs it (exceptions are not propagated to the caller), logging JSON lines."""
+    app = create_app(Settings(database_url=db_url, log_level="INFO", log_json=True))
+    handler = logging.getLogger().handlers[0]
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        yield app, buffer
+    finally:
+        if previous is not None:
+            handler.setStream(previous)
+        app.extensions["billing.engine"].dispose()
+
+
+def test_a_failed_flush_is_an_internal_error_logged_once(logged, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from billing.participants.models import Participant
+
+    app, buffer = logged
+    client = app.test_client()
+    admin = auth(token(app, Role.admin))
+    first = enrol(client, admin["Authorization"].split()[1])
+    second = enrol(client, admin["Authorization"].split()[1])
+
+    def clashing(session, body):  # type: ignore[no-untyped-def]
+        # A bug: an UPDATE whose flush breaks the unique NIK, in the middle of a request.
+        session.get(Participant, second["id"]).nik = first["nik"]
+        session.flush()
+
+    monkeypatch.setattr("billing.sponsors.service.create", clashing)
+    buffer.seek(0)
+    buffer.truncate()
+    body = {"name": "PT Maju", "kind": "company", "budget_type": "csr"}
+    resp = client.post("/api/v1/sponsors", json=body, headers=admin)
+    assert_problem(resp, 500, "internal_error")
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
+    assert [line["event"] for line in lines if line["level"] == "error"] == ["unhandled error"]
+    assert [line["status"] for line in lines if line["event"] == "request"] == [500]
+    assert "IntegrityError" in next(line["exception"] for line in lines if line["level"] == "error")
+    # Nothing was written, and the next request is served as usual.
+    assert client.get(f"/api/v1/participants/{second['id']}", headers=admin).get_json()["nik"] == second["nik"]
