@@ -44,4 +44,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
 
 # exec: gunicorn replaces the shell as PID 1, so it gets SIGTERM itself and stops gracefully.
-CMD ["sh", "-c", "billing db upgrade && exec gunicorn 'billing.wsgi:app' -b 0.0.0.0:8000"]
+CMD ["sh", "-c", "billing db upgrade && exec gunicorn -k billing.server.ProblemWorker 'billing.wsgi:app' -b 0.0.0.0:8000"]

@@ -4,7 +4,13 @@ that fixed them are checked on every endpoint the API document lists, not only w
 import io
 import json
 import logging
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -284,3 +290,73 @@ def test_a_failed_flush_is_an_internal_error_logged_once(logged, monkeypatch) ->
     assert "IntegrityError" in next(line["exception"] for line in lines if line["level"] == "error")
     # Nothing was written, and the next request is served as usual.
     assert client.get(f"/api/v1/participants/{second['id']}", headers=admin).get_json()["nik"] == second["nik"]
+
+
+# -- what gunicorn answers itself -----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _raw(port: int, request: bytes) -> tuple[str, dict[str, str], bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request)
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    return status, {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in lines)}, body
+
+
+@pytest.fixture
+def served(sqlite_url: str, tmp_path) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """``billing serve`` in its own process, as production runs it."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BILLING_")}
+    env |= {
+        "BILLING_DATABASE_URL": sqlite_url,
+        "BILLING_SECRET_KEY": "served-test-secret",
+        "BILLING_LOG_LEVEL": "WARNING",
+    }
+    args = [str(Path(sys.executable).parent / "billing"), "serve", "--port", str(port), "--workers", "1"]
+    proc = subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[0].endswith("200 OK"):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("billing serve did not start")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (b"GET /api/v1/participants?q=" + b"x" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n",
+            431,
+            "headers_too_large",
+        ),
+        (b"NOT AN HTTP REQUEST\r\n\r\n", 400, "bad_request"),
+    ],
+    ids=["long-uri", "many-headers", "garbage"],
+)
+def test_gunicorn_refusals_are_problems_too(served: int, request_bytes: bytes, status: int, code: str) -> None:
+    line, headers, body = _raw(served, request_bytes)
+    assert line.startswith(f"HTTP/1.1 {status} "), line
+    assert headers["content-type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert (problem["status"], problem["code"]) == (status, code)
+    assert " / " in problem["detail"]
