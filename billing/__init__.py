@@ -5,7 +5,7 @@ from typing import Any
 from flask import request
 from flask_openapi3 import Info, OpenAPI
 
-from billing import db, errors, health, observability, requests
+from billing import db, errors, headers, health, observability, requests
 from billing.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     app.extensions["billing.engine"] = db.make_engine(settings.database_url)
     observability.configure_logging(settings.log_level, settings.log_json)
     observability.init_app(app)
+    headers.init_app(app, API_PREFIX)
     errors.register_error_handlers(app)
     health.init_app(app)
     _register_api(app)

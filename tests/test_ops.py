@@ -63,6 +63,23 @@ def test_metrics_count_requests(client) -> None:  # type: ignore[no-untyped-def]
     assert "billing_http_request_seconds_bucket" in text
 
 
+def test_security_headers(app, client) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/healthz", "/metrics", "/openapi.json", "/api/v1/participants", "/api/v1/nothing"):
+        assert client.get(path).headers["X-Content-Type-Options"] == "nosniff", path
+    admin = auth(token(app, Role.admin))
+    listing = client.get("/api/v1/participants", headers=admin)
+    assert listing.status_code == 200
+    assert listing.headers["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/participants").headers["Cache-Control"] == "no-store"  # errors too
+    assert "Content-Security-Policy" not in listing.headers  # JSON, not a page
+    page = client.get("/docs", follow_redirects=True)
+    assert page.mimetype == "text/html"
+    csp = page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]  # scripts only by hash
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
 def test_openapi_document(client) -> None:  # type: ignore[no-untyped-def]
     resp = client.get("/openapi.json")
     assert resp.status_code == 200
