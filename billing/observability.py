@@ -19,6 +19,8 @@ _NIK = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
 _PHONE = re.compile(r"(?<![\d+])(\+62|62|\(?0)[\s.\-]?\(?(8\d(?:[\s.\-)]{0,2}\d){7,10})(?!\d)")
 # A caller's X-Request-ID is kept only if it is short and plain: it goes into every log line.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+# Methods counted by name in the metrics; any other is "other", so made-up methods add no series.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _mask_phone(m: re.Match[str]) -> str:
@@ -80,12 +82,12 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "billing_http_requests_total",
-            "HTTP requests by endpoint and status",
-            ["method", "endpoint", "status"],
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
-            "billing_http_request_seconds", "HTTP request latency", ["endpoint"], registry=self.registry
+            "billing_http_request_seconds", "HTTP request latency", ["route"], registry=self.registry
         )
 
 
@@ -113,9 +115,11 @@ def init_app(app: OpenAPI) -> None:
     @app.after_request
     def _finish(resp: Response) -> Response:
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        endpoint = request.endpoint or "unmatched"
-        metrics.requests.labels(request.method, endpoint, str(resp.status_code)).inc()
-        metrics.latency.labels(endpoint).observe(elapsed)
+        # Labels from fixed sets only: the route template, never the URL asked for.
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        method = request.method if request.method in _METHODS else "other"
+        metrics.requests.labels(method, route, str(resp.status_code)).inc()
+        metrics.latency.labels(route).observe(elapsed)
         resp.headers["X-Request-ID"] = g.get("request_id", "")
         log.info(
             "request",
