@@ -35,7 +35,9 @@ def redact(text: str) -> str:
 
 def _redact_processor(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
     for key, value in event.items():
-        if value is None or isinstance(value, bool | float):
+        # Request ids are left whole (a random hex id may hold 16 digits in a row): ours are random, and
+        # a caller's that would be masked is replaced (see _start).
+        if key == "request_id" or value is None or isinstance(value, bool | float):
             continue
         if isinstance(value, int):
             # A NIK or phone number logged as a number is still personal data.
@@ -108,7 +110,8 @@ def init_app(app: OpenAPI) -> None:
     @app.before_request
     def _start() -> None:
         given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        plain = _REQUEST_ID.fullmatch(given) and redact(given) == given
+        g.request_id = given if plain else uuid.uuid4().hex
         g.started = time.perf_counter()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
 

@@ -7,6 +7,7 @@ import logging
 import random
 import re
 import string
+import uuid
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -248,3 +249,42 @@ def test_logs_never_carry_nik_or_phone_in_clear(captured_logs) -> None:  # type:
     assert "1971********0001" in out  # the masked form is there: the NIK was logged, and masked
     for secret in (nik, "81234567890", "812-3456-7890", "812 3456 7890"):
         assert secret not in out, secret
+
+
+def test_request_ids_are_logged_whole(captured_logs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    app, buffer = captured_logs
+    client = app.test_client()
+    # About 0.25% of random ids hold 16 digits in a row, which the NIK mask used to rewrite.
+    digits = uuid.UUID("12345678-9012-3456-4abc-def012345678")
+    monkeypatch.setattr("billing.observability.uuid.uuid4", lambda: digits)
+    generated = client.get("/healthz").headers["X-Request-ID"]
+    assert generated == digits.hex
+    # A caller's id that would be masked (a NIK, a phone number) is replaced instead of logged.
+    for personal in ("1971015508950001", "req-081234567890"):
+        assert client.get("/healthz", headers={"X-Request-ID": personal}).headers["X-Request-ID"] == digits.hex
+    logged = [json.loads(line).get("request_id") for line in buffer.getvalue().splitlines()]
+    assert logged.count(digits.hex) == 3
+    assert "1971015508950001" not in buffer.getvalue()
+
+
+def test_database_errors_are_logged_without_their_parameters(captured_logs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from billing.participants.models import Participant
+
+    app, buffer = captured_logs
+    client = app.test_client()
+    admin = auth(token(app, Role.admin))
+    name = "Rahmawati Kusumaningrum"
+    first = client.post("/api/v1/participants", json=participant_body(full_name=name), headers=admin).get_json()
+
+    def clashing(session, participant, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # A bug: a second row with the first one's NIK, flushed in the middle of an enrolment.
+        session.add(Participant(**{**participant.model_dump(exclude={"id"}), "nik": first["nik"]}))
+        session.flush()
+
+    monkeypatch.setattr("billing.participants.service.coverage.record", clashing)
+    resp = client.post("/api/v1/participants", json=participant_body(full_name=name), headers=admin)
+    assert resp.status_code == 500
+    errors = [json.loads(line) for line in buffer.getvalue().splitlines() if '"level": "error"' in line]
+    assert len(errors) == 1 and "IntegrityError" in errors[0]["exception"]
+    assert "SQL parameters hidden" in errors[0]["exception"]
+    assert name not in buffer.getvalue()
