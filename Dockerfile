@@ -15,18 +15,22 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends chromium fonts-liberation \
     && rm -rf /var/lib/apt/lists/*
 
-WORKDIR /app
-
-# Dependencies first, in their own layer: a source change does not reinstall them. The editable
-# install points at /app, where the real source lands next (migrations live in /app/sql).
+# Dependencies first, in their own layer: a source change does not reinstall them. The stub package
+# only carries the dependency list; it is replaced below.
+WORKDIR /tmp/src
 COPY pyproject.toml README.md ./
-RUN mkdir -p billing schedulers && touch billing/__init__.py schedulers/__init__.py \
-    && pip install -e . \
-    && rm -rf billing schedulers
+RUN mkdir -p billing schedulers sql && touch billing/__init__.py schedulers/__init__.py \
+    && pip install . \
+    && pip uninstall -y bpu-autodebit
 
+# A normal (not editable) install of the wheel: it carries sql/ (migrations, report queries) as package
+# data, so nothing runs from a source tree.
 COPY billing ./billing
 COPY schedulers ./schedulers
 COPY sql ./sql
+RUN pip install --no-deps . && cd / && rm -rf /tmp/src
+
+WORKDIR /app
 
 # The default SQLite database lives here; the app user must be able to write it.
 RUN mkdir -p /app/instance && chown billing:billing /app/instance
@@ -40,4 +44,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
 
 # exec: gunicorn replaces the shell as PID 1, so it gets SIGTERM itself and stops gracefully.
-CMD ["sh", "-c", "billing db upgrade && exec gunicorn 'billing.wsgi:app' -b 0.0.0.0:8000"]
+CMD ["sh", "-c", "billing db upgrade && exec gunicorn -k billing.server.ProblemWorker 'billing.wsgi:app' -b 0.0.0.0:8000"]

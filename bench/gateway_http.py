@@ -73,7 +73,9 @@ def free_port() -> int:
 
 def start_face(port: int, latency_ms: int) -> subprocess.Popen[bytes]:
     cmd = [str(Path(sys.executable).parent / "billing"), "gateway-sim", "--port", str(port)]
-    face = subprocess.Popen([*cmd, "--latency-ms", str(latency_ms), "--today", DAY.isoformat()], env=os.environ)
+    # A process outside a sandbox needs a secret key of its own; the caller's wins.
+    env = {"BILLING_SECRET_KEY": "bench-only-secret", **os.environ}
+    face = subprocess.Popen([*cmd, "--latency-ms", str(latency_ms), "--today", DAY.isoformat()], env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

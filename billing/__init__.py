@@ -5,7 +5,7 @@ from typing import Any
 from flask import request
 from flask_openapi3 import Info, OpenAPI
 
-from billing import db, errors, health, observability, requests
+from billing import db, errors, headers, health, observability, requests
 from billing.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     app.extensions["billing.engine"] = db.make_engine(settings.database_url)
     observability.configure_logging(settings.log_level, settings.log_json)
     observability.init_app(app)
+    headers.init_app(app, API_PREFIX)
     errors.register_error_handlers(app)
     health.init_app(app)
     _register_api(app)
@@ -63,7 +64,7 @@ def _register_api(app: OpenAPI) -> None:
     from billing.payments.api import bp as payments
     from billing.regions.api import bp as regions
     from billing.reports.api import bp as reports
-    from billing.requests import check_body
+    from billing.requests import check_body, check_url
     from billing.simulation.api import bp as sandbox
     from billing.sponsors.api import bp as sponsors
     from billing.tariffs.api import bp as tariffs
@@ -89,6 +90,7 @@ def _register_api(app: OpenAPI) -> None:
     def _api_guards() -> Any:
         if request.path.startswith(API_PREFIX + "/"):
             check_request()
+            check_url()
             check_body()
         return None
 

@@ -91,7 +91,9 @@ def serve(host: str, port: int, workers: int) -> None:
 def _create_app() -> Flask:
     from billing import create_app
 
-    return create_app()
+    # Every command loads the app (FlaskGroup finds the commands on it), so every command, ``serve``
+    # included, checks the settings before it does anything.
+    return create_app(settings_mod.for_process())
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)

@@ -1,5 +1,6 @@
 """Column helpers shared by the domain tables."""
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -7,6 +8,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import BigInteger, DateTime, Integer, String, TypeDecorator
 from sqlmodel import Field
 
+from billing.fields import NotBool
 from billing.timeutil import utcnow
 
 
@@ -15,12 +17,32 @@ def money(**kw: Any) -> Any:
     return Field(sa_type=BigInteger, **kw)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """TIMESTAMP WITH TIME ZONE that always reads back with an offset. SQLite keeps none: its values
+    are stored as UTC and come back naive, so they get UTC attached (PostgreSQL's keep their own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        # SQLite would store an aware value's wall time and drop its offset.
+        if value is not None and value.tzinfo is not None and dialect.name == "sqlite":
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 def timestamp(nullable: bool = True, **kw: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), nullable=nullable, **kw)
+    return Field(sa_type=UtcDateTime(), nullable=nullable, **kw)
 
 
 def created_at() -> Any:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+    return Field(default_factory=utcnow, sa_type=UtcDateTime(), nullable=False)
 
 
 # The largest INTEGER (PostgreSQL int4) value: bound ids of plain-int tables in paths and queries with
@@ -29,9 +51,10 @@ INT_MAX = 2**31 - 1
 # The largest BIGINT (and SQLite INTEGER) value.
 BIGINT_MAX = 2**63 - 1
 
-# Ids in request models: out of range is a 422, never a database error.
-RowId = Annotated[int, PydanticField(ge=1, le=INT_MAX)]
-BigRowId = Annotated[int, PydanticField(ge=1, le=BIGINT_MAX)]
+# Ids in request models: out of range is a 422, never a database error; true is not id 1. Not strict:
+# path and query ids arrive as text.
+RowId = Annotated[int, NotBool, PydanticField(ge=1, le=INT_MAX)]
+BigRowId = Annotated[int, NotBool, PydanticField(ge=1, le=BIGINT_MAX)]
 
 # SQLite autoincrements only an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 BIG_ID = BigInteger().with_variant(Integer, "sqlite")

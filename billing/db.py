@@ -15,16 +15,18 @@ from sqlmodel import Session, create_engine
 
 
 def make_engine(url: str) -> Engine:
+    """``hide_parameters``: bound values (names, NIKs, phone numbers) stay out of SQL logs and out of
+    the text of database errors, which end up in logged tracebacks."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             from pathlib import Path
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -56,6 +58,13 @@ def end_request(response: Response) -> Response:
         else:
             s.rollback()
     return response
+
+
+def rollback_session() -> None:
+    """Undo whatever the request's session holds (after an unexpected error), keeping it usable."""
+    s = g.get("db_session")
+    if s is not None:
+        s.rollback()
 
 
 def close_session(_exc: BaseException | None = None) -> None:

@@ -1,18 +1,17 @@
 """Alembic, driven from code: the schema comes only from the migrations in ``sql/``."""
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+from billing.sql_files import sql_dir
 
 
 def alembic_config(database_url: str) -> Config:
+    sql = sql_dir()
     cfg = Config()
-    cfg.set_main_option("script_location", str(SQL_DIR))
+    cfg.set_main_option("script_location", str(sql))
     cfg.set_main_option("path_separator", "os")
-    cfg.set_main_option("version_locations", str(SQL_DIR / "versions"))
+    cfg.set_main_option("version_locations", str(sql / "versions"))
     # ConfigParser interpolation would choke on '%' in passwords.
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return cfg

@@ -11,6 +11,7 @@ import structlog
 from flask import Response, g, request
 from flask_openapi3 import OpenAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from sqlalchemy import inspect
 
 # 16-digit NIKs (also inside longer text) and Indonesian mobile numbers in any common spelling:
 # 0812…, 62812…, +62 812-3456-7890, (0812) 3456 7890, 0812.3456.7890.
@@ -18,6 +19,8 @@ _NIK = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
 _PHONE = re.compile(r"(?<![\d+])(\+62|62|\(?0)[\s.\-]?\(?(8\d(?:[\s.\-)]{0,2}\d){7,10})(?!\d)")
 # A caller's X-Request-ID is kept only if it is short and plain: it goes into every log line.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+# Methods counted by name in the metrics; any other is "other", so made-up methods add no series.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _mask_phone(m: re.Match[str]) -> str:
@@ -32,7 +35,9 @@ def redact(text: str) -> str:
 
 def _redact_processor(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
     for key, value in event.items():
-        if value is None or isinstance(value, bool | float):
+        # Request ids are left whole (a random hex id may hold 16 digits in a row): ours are random, and
+        # a caller's that would be masked is replaced (see _start).
+        if key == "request_id" or value is None or isinstance(value, bool | float):
             continue
         if isinstance(value, int):
             # A NIK or phone number logged as a number is still personal data.
@@ -79,13 +84,23 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "billing_http_requests_total",
-            "HTTP requests by endpoint and status",
-            ["method", "endpoint", "status"],
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
-            "billing_http_request_seconds", "HTTP request latency", ["endpoint"], registry=self.registry
+            "billing_http_request_seconds", "HTTP request latency", ["route"], registry=self.registry
         )
+
+
+def _user_id() -> Any:
+    user = g.get("user")
+    if user is None:
+        return None
+    # The identity map's key, not ``user.id``: reading an expired row would query the database again,
+    # which fails in a session whose flush just failed.
+    identity = inspect(user).identity
+    return identity[0] if identity else None
 
 
 def init_app(app: OpenAPI) -> None:
@@ -95,16 +110,19 @@ def init_app(app: OpenAPI) -> None:
     @app.before_request
     def _start() -> None:
         given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        plain = _REQUEST_ID.fullmatch(given) and redact(given) == given
+        g.request_id = given if plain else uuid.uuid4().hex
         g.started = time.perf_counter()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
 
     @app.after_request
     def _finish(resp: Response) -> Response:
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        endpoint = request.endpoint or "unmatched"
-        metrics.requests.labels(request.method, endpoint, str(resp.status_code)).inc()
-        metrics.latency.labels(endpoint).observe(elapsed)
+        # Labels from fixed sets only: the route template, never the URL asked for.
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        method = request.method if request.method in _METHODS else "other"
+        metrics.requests.labels(method, route, str(resp.status_code)).inc()
+        metrics.latency.labels(route).observe(elapsed)
         resp.headers["X-Request-ID"] = g.get("request_id", "")
         log.info(
             "request",
@@ -112,7 +130,7 @@ def init_app(app: OpenAPI) -> None:
             path=request.path,
             status=resp.status_code,
             ms=round(elapsed * 1000, 1),
-            user=getattr(g.get("user"), "id", None),
+            user=_user_id(),
         )
         structlog.contextvars.clear_contextvars()
         return resp

@@ -1,8 +1,9 @@
 """Input guards that run before validation: 415 for a wrong content type, 400 for broken JSON,
-422 when the JSON is not an object, and ``<int:…>`` URL parts bounded to what a BIGINT holds.
-413 comes from Flask's MAX_CONTENT_LENGTH."""
+422 when the JSON is not an object or any text holds a NUL character, and ``<int:…>`` URL parts
+bounded to what a BIGINT holds. 413 comes from Flask's MAX_CONTENT_LENGTH."""
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Request, request
@@ -22,6 +23,44 @@ class MalformedJson(BillingError):
     status = 400
     code = "malformed_json"
     title = "JSON rusak / Malformed JSON"
+
+
+NUL_DETAIL = "Teks tidak boleh berisi karakter NUL (\\u0000). / Text must not contain the NUL character (\\u0000)."
+
+
+def _nul_fields(value: Any, field: str | None = None) -> Iterator[str | None]:
+    """The dotted paths (``programs.1``) of strings, keys included, that hold a NUL character."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield field
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{field}.{key}" if field else str(key)
+            if "\x00" in str(key):
+                yield name
+            yield from _nul_fields(item, name)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nul_fields(item, f"{field}.{i}" if field else str(i))
+
+
+def _refuse_nul(fields: list[str | None]) -> None:
+    # PostgreSQL cannot store a NUL in text (psycopg refuses to send it): refused up front, on every
+    # backend, for every endpoint, rather than failing at the database.
+    if fields:
+        raise InvalidInput(
+            NUL_DETAIL,
+            code="nul_character",
+            errors=[{"field": f, "message": "contains a NUL character", "type": "nul_character"} for f in fields],
+        )
+
+
+def check_url() -> None:
+    """No NUL character in the path or the query string (keys or values)."""
+    fields: list[str | None] = [None] if "\x00" in request.path else []
+    for key, values in request.args.lists():
+        fields.extend(_nul_fields({key: values[0] if len(values) == 1 else values}))
+    _refuse_nul(fields)
 
 
 class Int64Converter(IntegerConverter):
@@ -70,3 +109,4 @@ def check_body() -> None:
         raise InvalidInput(
             "Badan permintaan harus objek JSON. / The body must be a JSON object.", code="body_not_object"
         )
+    _refuse_nul(list(_nul_fields(data)))

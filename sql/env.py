@@ -5,7 +5,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from billing.columns import StrEnumType
+from billing.columns import StrEnumType, UtcDateTime
 from billing.models import metadata
 from billing.settings import Settings
 
@@ -14,9 +14,12 @@ url = config.get_main_option("sqlalchemy.url") or Settings().database_url
 
 
 def render_item(type_: str, obj: Any, _autogen_context: Any) -> str | bool:
-    # Enum columns are plain VARCHAR in the database: autogenerate writes them as such.
+    # Enum columns are plain VARCHAR, timestamps plain DateTime in the database: autogenerate writes
+    # them as such.
     if type_ == "type" and isinstance(obj, StrEnumType):
         return f"sa.String(length={obj.impl.length})"
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
     return False
 
 

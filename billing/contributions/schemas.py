@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.columns import BigRowId
 from billing.contributions.models import ContributionStatus, PaidVia
+from billing.fields import JsonInt, RequestDate, Rupiah
 from billing.pagination import Page, PageQuery
 from billing.participants.schemas import Program
 from billing.sponsors.models import Payer
@@ -41,21 +42,19 @@ class ReceivedMoney(BaseModel):
         description="Tempat uang diterima; nomor kuitansi unik per kanal / Where it was received; receipt numbers "
         "are unique per channel",
     )
-    amount: int = Field(
-        gt=0,
-        strict=True,
+    amount: Rupiah = Field(
         description="Rupiah diterima; harus sama dengan yang terutang / Rupiah received: must equal what is owed",
         examples=[16800],
     )
 
 
 class PrepaymentCreate(ReceivedMoney):
-    months: int = Field(ge=1, le=12, description="Jumlah bulan dibayar di muka / Months paid ahead")
-    paid_on: date | None = Field(default=None, description="Default: hari ini / today")
+    months: JsonInt = Field(ge=1, le=12, description="Jumlah bulan dibayar di muka / Months paid ahead")
+    paid_on: RequestDate | None = Field(default=None, description="Default: hari ini / today")
 
 
 class OfflinePaymentCreate(ReceivedMoney):
-    paid_on: date
+    paid_on: RequestDate
 
 
 class WaiveCreate(BaseModel):

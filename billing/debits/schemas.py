@@ -3,13 +3,15 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from billing.columns import RowId
+from billing.debits.models import RunStatus
+from billing.fields import RequestDate
 from billing.pagination import Page, PageQuery
 
 
 class DebitRunQuery(PageQuery):
-    date_from: date | None = Field(default=None, alias="from")
-    date_to: date | None = Field(default=None, alias="to")
-    status: str | None = None
+    date_from: RequestDate | None = Field(default=None, alias="from")
+    date_to: RequestDate | None = Field(default=None, alias="to")
+    status: RunStatus | None = None
 
 
 class DebitRunPath(BaseModel):

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from billing.columns import RowId
+from billing.fields import JsonInt
 from billing.gateways.registry import known_gateways
 from billing.mandates.models import ConsentSource, MandateChannel, MandateStatus
 from billing.pagination import Page, PageQuery
@@ -52,7 +53,7 @@ PaymentMethod = Annotated[
     str, Field(min_length=1, max_length=255, examples=["sim_ok"]), AfterValidator(_payment_method)
 ]
 Display = Annotated[str, Field(min_length=1, max_length=40, examples=["BRI ••••1234"]), AfterValidator(_display)]
-DebitDay = Annotated[int, Field(ge=1, le=28, description="Tanggal debit 1-28 / Day of month 1-28")]
+DebitDay = Annotated[JsonInt, Field(ge=1, le=28, description="Tanggal debit 1-28 / Day of month 1-28")]
 
 
 class MandateCreate(BaseModel):

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from billing.columns import RowId
+from billing.fields import JsonInt
 from billing.pagination import Page, PageQuery
 from billing.participants.identity import check_nik, normalise_phone
 from billing.participants.models import CoverageStatus, Ecosystem, EnrolmentSource, SectorCategory
@@ -41,7 +42,7 @@ class ParticipantCreate(BaseModel):
     ecosystem: Ecosystem
     sector: str = Field(min_length=2, max_length=80, examples=["pedagang pasar"])
     sector_category: SectorCategory
-    declared_income: int = Field(gt=0, le=1_000_000_000, description="Rupiah per bulan / Rupiah per month")
+    declared_income: JsonInt = Field(gt=0, le=1_000_000_000, description="Rupiah per bulan / Rupiah per month")
     programs: list[Program] = Field(examples=[["JKK", "JKM"]])
     enrolment_source: EnrolmentSource = EnrolmentSource.api
 

@@ -64,7 +64,8 @@ def search(session: Session, q: ParticipantQuery) -> tuple[list[Participant], in
         if "." in q.region_code:
             stmt = stmt.where(Participant.region_code == q.region_code)
         else:
-            stmt = stmt.where(Participant.region_code.startswith(q.region_code + "."))  # type: ignore[attr-defined]
+            # autoescape: a % or _ in the filter is that character, not a wildcard.
+            stmt = stmt.where(Participant.region_code.startswith(q.region_code + ".", autoescape=True))  # type: ignore[attr-defined]
     if q.ecosystem:
         stmt = stmt.where(Participant.ecosystem == q.ecosystem)
     if q.status:

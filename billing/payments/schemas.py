@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from billing.fields import Rupiah
 from billing.ledger.models import Account, TransferKind
 from billing.payments.models import RefundMethod, RefundStatus
 
@@ -9,7 +10,7 @@ from billing.payments.models import RefundMethod, RefundStatus
 class RefundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    amount: int = Field(gt=0, strict=True, description="Rupiah dari saldo kredit / Rupiah of the credit balance")
+    amount: Rupiah = Field(description="Rupiah dari saldo kredit / Rupiah of the credit balance")
     method: RefundMethod = Field(
         description="gateway: ke rekening asal pembayaran; cash: tunai di kantor cabang / gateway: back to the "
         "account it was debited from; cash: paid out at a branch"

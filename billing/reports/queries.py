@@ -9,15 +9,14 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, text
 from sqlalchemy.sql.elements import TextClause
 
-from billing.migrations import SQL_DIR
-
-REPORTS_SQL = SQL_DIR / "reports"
+from billing.sql_files import sql_dir
 
 
 @lru_cache(maxsize=64)
 def statement(name: str, dialect: str) -> TextClause:
-    own = REPORTS_SQL / f"{name}.{dialect}.sql"
-    path = own if own.exists() else REPORTS_SQL / f"{name}.sql"
+    reports = sql_dir() / "reports"
+    own = reports / f"{name}.{dialect}.sql"
+    path = own if own.exists() else reports / f"{name}.sql"
     # Comment lines go: text() would take a ":name" in them for a parameter.
     lines = path.read_text(encoding="utf-8").splitlines()
     sql = text("\n".join(line for line in lines if not line.lstrip().startswith("--")))

@@ -3,6 +3,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from billing.errors import InvalidInput
+from billing.fields import JsonInt, RequestDate
 
 # One call simulates at most this many days: the request stays within a proxy's patience.
 MAX_ADVANCE_DAYS = 31
@@ -18,8 +19,8 @@ class ClockOut(BaseModel):
 class ClockAdvance(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    days: int | None = Field(default=None, ge=1, le=MAX_ADVANCE_DAYS, description="Maju sekian hari / Days to move")
-    to: date | None = Field(default=None, description="Atau sampai tanggal ini / Or up to this date")
+    days: JsonInt | None = Field(default=None, ge=1, le=MAX_ADVANCE_DAYS, description="Maju sekian hari / Days to move")
+    to: RequestDate | None = Field(default=None, description="Atau sampai tanggal ini / Or up to this date")
 
     @model_validator(mode="after")
     def _one(self) -> "ClockAdvance":

@@ -87,15 +87,13 @@ class SponsorPath(BaseModel):
 
 
 class MemberPath(SponsorPath):
-    participant_id: int = Field(ge=1)
+    participant_id: RowId
 
 
 class MembersAdd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    participant_ids: list[Annotated[int, Field(ge=1)]] = Field(
-        min_length=1, max_length=MAX_MEMBERS_PER_REQUEST, examples=[[1, 2, 3]]
-    )
+    participant_ids: list[RowId] = Field(min_length=1, max_length=MAX_MEMBERS_PER_REQUEST, examples=[[1, 2, 3]])
 
 
 class MembersAdded(BaseModel):

@@ -60,7 +60,8 @@ def search(session: Session, q: SponsorQuery) -> tuple[list[tuple[Sponsor, int]]
     """A page of sponsors, each with its current member count."""
     stmt = select(Sponsor, _member_count().label("member_count")).order_by(col(Sponsor.id))
     if q.q:
-        stmt = stmt.where(col(Sponsor.name).ilike(f"%{q.q}%"))
+        # autoescape: a % or _ in the search is that character, not a wildcard.
+        stmt = stmt.where(col(Sponsor.name).icontains(q.q, autoescape=True))
     if q.kind:
         stmt = stmt.where(Sponsor.kind == q.kind)
     if q.budget_type:
@@ -68,7 +69,10 @@ def search(session: Session, q: SponsorQuery) -> tuple[list[tuple[Sponsor, int]]
     if q.region_code:
         # A province code also lists the sponsors of its regencies.
         stmt = stmt.where(
-            or_(Sponsor.region_code == q.region_code, col(Sponsor.region_code).startswith(q.region_code + "."))
+            or_(
+                Sponsor.region_code == q.region_code,
+                col(Sponsor.region_code).startswith(q.region_code + ".", autoescape=True),
+            )
         )
     if q.status:
         stmt = stmt.where(Sponsor.status == q.status)

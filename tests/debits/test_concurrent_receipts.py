@@ -43,6 +43,7 @@ def test_receipts_while_workers_debit_never_collect_twice(app, client, db_url, t
         "BILLING_SIMULATOR_STATE": state,
         "BILLING_SIMULATOR_LATENCY_MS": "100",
         "BILLING_LOG_LEVEL": "WARNING",
+        "BILLING_SECRET_KEY": "test-secret-of-the-worker-processes",
     }
     cmd = [str(Path(sys.executable).parent / "billing"), "worker", "--once", "--poll", "0.1"]
     log = (tmp_path / "workers.log").open("ab")

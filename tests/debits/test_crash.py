@@ -44,6 +44,7 @@ def test_sigkill_workers_never_double_charge(pg_url: str, tmp_path: Path) -> Non
     env = {
         **os.environ,
         "BILLING_DATABASE_URL": pg_url,
+        "BILLING_SECRET_KEY": "crash-test-secret",
         "BILLING_GATEWAY": "simulator",
         "BILLING_SIMULATOR_STATE": state,
         "BILLING_SIMULATOR_LATENCY_MS": "60",

@@ -25,6 +25,7 @@ def test_gateway_sim_command(monkeypatch: pytest.MonkeyPatch) -> None:
     from billing.cli import main
 
     monkeypatch.setenv("BILLING_DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("BILLING_SECRET_KEY", "entry-points-test-secret")  # every command checks the settings
     result = CliRunner().invoke(main, ["gateway-sim", "--help"])
     assert result.exit_code == 0, result.output
     for option in ("--port", "--latency-ms", "--webhook-url", "--processing-ms", "--rate-limited-rate"):
