@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, PositiveInt, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, PositiveFloat, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     debit_batch_size: PositiveInt = 2000
     lease_seconds: PositiveInt = 120
     gateway_concurrency: PositiveInt = 32
+    # A standby scheduler tries to become the active one this often; the active one checks its lock as often.
+    scheduler_standby_seconds: PositiveFloat = 5.0
     # Reports: the headless Chromium that prints the PDF (Debian's "chromium" package).
     report_chromium: str = "chromium"
     # Notices to workers: the upcoming-debit reminder comes this many days before the debit day.

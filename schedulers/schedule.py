@@ -4,7 +4,7 @@ A test checks this list."""
 from dataclasses import dataclass
 from typing import Any
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -66,9 +66,10 @@ SCHEDULE: tuple[Job, ...] = (
 )
 
 
-def build_scheduler(ctx: jobs.JobContext) -> BlockingScheduler:
+def build_scheduler(ctx: jobs.JobContext) -> BackgroundScheduler:
+    """In a thread of its own: the process's main thread watches that it is still the active one."""
     tz = ctx.settings.timezone
-    scheduler = BlockingScheduler(timezone=tz)
+    scheduler = BackgroundScheduler(timezone=tz)
     for job in SCHEDULE:
         scheduler.add_job(
             job.func,

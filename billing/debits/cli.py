@@ -2,8 +2,7 @@
 ``billing coverage evaluate``."""
 
 import signal
-import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from types import FrameType
 
 import click
@@ -69,45 +68,45 @@ def debit_run(day: datetime | None) -> None:
 @click.option("--once", is_flag=True, help="Berhenti saat tidak ada pekerjaan / Stop when there is no work")
 @with_appcontext
 def worker(poll: float, once: bool) -> None:
-    from billing.debits.execution import DayClock, work
-    from billing.debits.policy import from_settings
-    from billing.debits.service import gateway_for, settle_unknown
+    import threading
+
+    from billing.debits import worker as worker_loop
+    from billing.debits.execution import DayClock
+    from billing.debits.service import gateway_for
 
     ctx = _context()
     clock = DayClock(settings_mod.today())
-    gateway = gateway_for(ctx.settings, clock)
-    stopping = False
+    stop = threading.Event()
 
     def _stop(_sig: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True  # finish the batch in hand, then leave
+        stop.set()  # finish the batch in hand, then leave
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    lease = timedelta(seconds=ctx.settings.lease_seconds)
-    while not stopping:
-        done = work(ctx.engine, gateway, from_settings(ctx.settings), lease, clock=clock)
-        settled = settle_unknown(ctx.engine, ctx.settings, gateway, settings_mod.today())
-        if once and not done and not sum(settled.values()):
-            break
-        if not done:
-            time.sleep(poll)
+    gateway = gateway_for(ctx.settings, clock)
+    worker_loop.run(ctx.engine, ctx.settings, gateway, clock, settings_mod.today, stop, poll, once)
 
 
 @click.command("scheduler", help="Penjadwal APScheduler (proses sendiri) / The APScheduler process")
 @with_appcontext
 def scheduler() -> None:
-    from schedulers.schedule import build_scheduler
+    """Any number may run: one is active, the others stand by (``schedulers.leadership``)."""
+    import threading
 
-    sched = build_scheduler(_context())
+    from schedulers import leadership, process
+    from schedulers.schedule import SCHEDULE
+
+    ctx = _context()
+    stop = threading.Event()
 
     def _stop(_sig: int, _frame: FrameType | None) -> None:
-        sched.shutdown(wait=True)
+        stop.set()
 
     signal.signal(signal.SIGTERM, _stop)
-    for job in sched.get_jobs():
-        click.echo(f"{job.id}: {job.trigger}")
-    sched.start()
+    signal.signal(signal.SIGINT, _stop)
+    for job in SCHEDULE:
+        click.echo(f"{job.id}: {job.build_trigger(ctx.settings.timezone)}")
+    process.run(ctx, leadership.for_engine(ctx.engine), stop, ctx.settings.scheduler_standby_seconds)
 
 
 @click.group("ledger", help="Buku besar / Ledger")

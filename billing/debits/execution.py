@@ -9,18 +9,23 @@ again and sent with its SAME key, so the gateway answers with the first outcome,
 
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import structlog
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from billing.debits import guards, runs
 from billing.debits.policy import RetryPolicy
 from billing.debits.resolve import ATTEMPT_COLUMNS, AttemptRow, processed, resolve
-from billing.gateways.base import ChargeRequest, ChargeStatus, Gateway
+from billing.gateways.base import ChargeRequest, ChargeResult, ChargeStatus, Gateway
 from billing.timeutil import utcnow
+
+log = structlog.get_logger("billing.worker")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +51,13 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+# A batch still claimed by this very worker when it asks for one was left by an error in its own hands
+# (the database went away mid-batch): it is taken back at once instead of after its lease.
 _CLAIM = """
 UPDATE debit_batch SET status = 'claimed', lease_owner = :owner, lease_expires_at = :until, claims = claims + 1
 WHERE id = (
     SELECT b.id FROM debit_batch b
-    WHERE b.status = 'queued' OR (b.status = 'claimed' AND b.lease_expires_at < :now)
+    WHERE b.status = 'queued' OR (b.status = 'claimed' AND (b.lease_expires_at < :now OR b.lease_owner = :owner))
     ORDER BY b.id LIMIT 1 {lock})
 RETURNING id, run_id, first_attempt_id, last_attempt_id
 """
@@ -180,7 +187,68 @@ def charge_requests(attempts: list[AttemptRow]) -> list[ChargeRequest]:
     ]
 
 
-def process(engine: Engine, gateway: Gateway, batch: Batch, policy: RetryPolicy, owner: str) -> dict[str, int]:
+class Lease:
+    """Renews a batch's lease while its worker works it (a heartbeat every third of the lease), so a
+    slow batch is not taken over; ``lost`` is set once another worker holds it, and then this one
+    stops sending (what it sent, the new holder finds at the gateway by key)."""
+
+    def __init__(self, engine: Engine, batch: Batch, owner: str, length: timedelta) -> None:
+        self.lost = threading.Event()
+        self._engine, self._batch, self._owner, self._length = engine, batch, owner, length
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{batch.id}", daemon=True)
+
+    def __enter__(self) -> "Lease":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def renew(self) -> bool:
+        with self._engine.begin() as conn:
+            held = conn.execute(
+                text(
+                    "UPDATE debit_batch SET lease_expires_at = :until"
+                    " WHERE id = :b AND lease_owner = :o AND status = 'claimed'"
+                ),
+                {"b": self._batch.id, "o": self._owner, "until": utcnow() + self._length},
+            ).rowcount
+        return bool(held)
+
+    def _beat(self) -> None:
+        while not self._done.wait(self._length.total_seconds() / 3):
+            try:
+                if not self.renew():
+                    log.warning("lease_lost", batch=self._batch.id, owner=self._owner)
+                    self.lost.set()
+                    return
+            except DBAPIError as exc:  # the database is away: try again at the next beat
+                log.warning("lease_renewal_failed", batch=self._batch.id, error=type(exc).__name__)
+
+
+# Charges are sent in slices this long, so that a worker that lost its lease stops within one slice.
+SEND_SLICE = 500
+
+
+def _send(
+    gateway: Gateway, attempts: list[AttemptRow], lease: Lease | None
+) -> tuple[list[AttemptRow], list[ChargeResult]]:
+    sent: list[AttemptRow] = []
+    results: list[ChargeResult] = []
+    for start in range(0, len(attempts), SEND_SLICE):
+        if lease is not None and lease.lost.is_set():
+            break
+        chunk = attempts[start : start + SEND_SLICE]
+        results += gateway.charge_many(charge_requests(chunk))
+        sent += chunk
+    return sent, results
+
+
+def process(
+    engine: Engine, gateway: Gateway, batch: Batch, policy: RetryPolicy, owner: str, lease: Lease | None = None
+) -> dict[str, int]:
     taken = take(engine, batch, owner, batch.run_date)
     if taken is None:  # the lease went to another worker: it sends what is left
         return {}
@@ -200,8 +268,9 @@ def process(engine: Engine, gateway: Gateway, batch: Batch, policy: RetryPolicy,
         if again is None:
             return {}
         taken = again
-    attempts += taken.send
-    results += gateway.charge_many(charge_requests(taken.send))
+    sent, answers = _send(gateway, taken.send, lease)
+    attempts += sent
+    results += answers
     with engine.begin() as conn:
         counts = resolve(conn, attempts, results, batch.run_date, policy)
         conn.execute(
@@ -221,12 +290,13 @@ def work(
     owner: str | None = None,
     on_batch: Callable[[dict[str, int]], None] | None = None,
     planning: Callable[[], bool] = lambda: False,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Claim and process batches until none is left (and ``planning()`` says no more are coming);
-    returns the number of attempts processed."""
+    """Claim and process batches until none is left (and ``planning()`` says no more are coming) or
+    ``stopping()`` says to finish the batch in hand and stop; returns the number of attempts processed."""
     owner = owner or worker_name()
     done = 0
-    while True:
+    while not stopping():
         batch = claim(engine, owner, lease)
         if batch is None:
             if not planning():
@@ -235,7 +305,13 @@ def work(
             continue
         if clock is not None:
             clock.today = batch.run_date
-        counts = process(engine, gateway, batch, policy, owner)
+        started = time.perf_counter()
+        with Lease(engine, batch, owner, lease) as held:
+            counts = process(engine, gateway, batch, policy, owner, held)
+        log.info(
+            "batch_done", batch=batch.id, run=batch.run_id, seconds=round(time.perf_counter() - started, 3), **counts
+        )
         done += processed(counts)
         if on_batch:
             on_batch(counts)
+    return done
