@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 from flask import Response, g, request
 from flask_openapi3 import OpenAPI
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from sqlalchemy import inspect
 
 # 16-digit NIKs (also inside longer text) and Indonesian mobile numbers in any common spelling:
@@ -137,4 +137,7 @@ def init_app(app: OpenAPI) -> None:
 
     @app.get("/metrics", doc_ui=False)
     def _metrics() -> Response:
-        return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+        from billing import db
+        from billing.metrics import exposition
+
+        return Response(exposition(metrics.registry, db.engine()), mimetype=CONTENT_TYPE_LATEST)

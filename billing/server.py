@@ -2,10 +2,13 @@
 (``gunicorn -k billing.server.ProblemWorker 'billing.wsgi:app'``)."""
 
 import json
+import os
+import shutil
+import sys
+import tempfile
 from typing import Any
 
 from gunicorn import util
-from gunicorn.app.base import BaseApplication
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.sync import SyncWorker
 
@@ -64,22 +67,12 @@ class ProblemWorker(SyncWorker):  # type: ignore[misc]
             self.log.debug("Failed to send error message.")
 
 
-class _Server(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        from billing.wsgi import app
-
-        return app
-
-
 def run(host: str, port: int, workers: int) -> None:
+    """Replaces this process with gunicorn under ``billing.gunicorn_conf``. The metrics directory is
+    put in the environment first: prometheus-client picks its multiprocess mode when it is imported."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="billing-metrics-")
     print(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)
-    options = {"bind": f"{host}:{port}", "workers": workers, "graceful_timeout": 20, "accesslog": None}
-    _Server({**options, "worker_class": "billing.server.ProblemWorker"}).run()
+    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or "gunicorn"
+    args = [gunicorn, "-c", "python:billing.gunicorn_conf", "-b", f"{host}:{port}", "-w", str(workers)]
+    os.execvp(gunicorn, [*args, "billing.wsgi:app"])

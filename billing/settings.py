@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     debit_batch_size: PositiveInt = 2000
     lease_seconds: PositiveInt = 120
     gateway_concurrency: PositiveInt = 32
+    # A worker's or scheduler's own /metrics (the web app serves its own at /metrics): off unless set.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_address: str = "127.0.0.1"
     # A standby scheduler tries to become the active one this often; the active one checks its lock as often.
     scheduler_standby_seconds: PositiveFloat = 5.0
     # Reports: the headless Chromium that prints the PDF (Debian's "chromium" package).

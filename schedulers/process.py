@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from schedulers import jobs
 from schedulers.leadership import Leadership
-from schedulers.schedule import SCHEDULE, Job, build_scheduler
+from schedulers.schedule import SCHEDULE, Job, build_scheduler, observed
 
 log = structlog.get_logger("billing.scheduler")
 
@@ -38,9 +38,8 @@ def catch_up(ctx: jobs.JobContext, now: datetime) -> list[str]:
     for job in missed_today(now, ctx.settings.timezone):
         log.info("job_catch_up", job=job.id)
         try:
-            job.func(ctx)
-        except Exception:
-            log.exception("job_failed", job=job.id)
+            observed(job)(ctx)
+        except Exception:  # logged and counted by ``observed``
             continue
         ran.append(job.id)
     return ran

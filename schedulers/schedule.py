@@ -1,15 +1,20 @@
 """Every schedule in one list, with explicit job ids; times are Asia/Jakarta (the settings' timezone).
 A test checks this list."""
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from billing.metrics import JOBS
 from schedulers import jobs
+
+log = structlog.get_logger("billing.scheduler")
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,31 @@ SCHEDULE: tuple[Job, ...] = (
 )
 
 
+def observed(job: Job) -> Any:
+    """The job's function, counted (``billing_jobs``) and logged with its duration."""
+
+    def run(ctx: jobs.JobContext) -> Any:
+        started = time.perf_counter()
+        try:
+            result = job.func(ctx)
+        except Exception:
+            JOBS.labels(job.id, "failed").inc()
+            log.exception("job_failed", job=job.id)
+            raise
+        JOBS.labels(job.id, "ok").inc()
+        log.info("job_done", job=job.id, seconds=round(time.perf_counter() - started, 3))
+        return result
+
+    return run
+
+
 def build_scheduler(ctx: jobs.JobContext) -> BackgroundScheduler:
     """In a thread of its own: the process's main thread watches that it is still the active one."""
     tz = ctx.settings.timezone
     scheduler = BackgroundScheduler(timezone=tz)
     for job in SCHEDULE:
         scheduler.add_job(
-            job.func,
+            observed(job),
             trigger=job.build_trigger(tz),
             args=[ctx],
             id=job.id,

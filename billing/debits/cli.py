@@ -21,6 +21,23 @@ def _context():  # type: ignore[no-untyped-def]
     return JobContext(settings_mod.current(), db.engine())
 
 
+_METRICS_PORT = click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port /metrics proses ini (bawaan: BILLING_METRICS_PORT) / This process's /metrics port",
+)
+
+
+def _serve_metrics(ctx, port: int | None) -> None:  # type: ignore[no-untyped-def]
+    from billing import metrics
+
+    port = port or ctx.settings.metrics_port
+    if port:
+        metrics.serve(port, ctx.settings.metrics_address, ctx.engine)
+        click.echo(f"metrics: http://{ctx.settings.metrics_address}:{port}/metrics")
+
+
 def _day(value: datetime | None) -> date:
     return value.date() if value else settings_mod.today()
 
@@ -66,8 +83,9 @@ def debit_run(day: datetime | None) -> None:
 @click.command("worker", help="Proses batch debit dari semua run / Work debit batches of every run")
 @click.option("--poll", default=5.0, show_default=True, help="Detik menunggu saat kosong / Seconds to wait when idle")
 @click.option("--once", is_flag=True, help="Berhenti saat tidak ada pekerjaan / Stop when there is no work")
+@_METRICS_PORT
 @with_appcontext
-def worker(poll: float, once: bool) -> None:
+def worker(poll: float, once: bool, metrics_port: int | None) -> None:
     import threading
 
     from billing.debits import worker as worker_loop
@@ -83,13 +101,15 @@ def worker(poll: float, once: bool) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    _serve_metrics(ctx, metrics_port)
     gateway = gateway_for(ctx.settings, clock)
     worker_loop.run(ctx.engine, ctx.settings, gateway, clock, settings_mod.today, stop, poll, once)
 
 
 @click.command("scheduler", help="Penjadwal APScheduler (proses sendiri) / The APScheduler process")
+@_METRICS_PORT
 @with_appcontext
-def scheduler() -> None:
+def scheduler(metrics_port: int | None) -> None:
     """Any number may run: one is active, the others stand by (``schedulers.leadership``)."""
     import threading
 
@@ -104,6 +124,7 @@ def scheduler() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    _serve_metrics(ctx, metrics_port)
     for job in SCHEDULE:
         click.echo(f"{job.id}: {job.build_trigger(ctx.settings.timezone)}")
     process.run(ctx, leadership.for_engine(ctx.engine), stop, ctx.settings.scheduler_standby_seconds)

@@ -19,6 +19,7 @@ import structlog
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from billing import metrics
 from billing.debits import guards, runs
 from billing.debits.policy import RetryPolicy
 from billing.debits.resolve import ATTEMPT_COLUMNS, AttemptRow, processed, resolve
@@ -241,7 +242,8 @@ def _send(
         if lease is not None and lease.lost.is_set():
             break
         chunk = attempts[start : start + SEND_SLICE]
-        results += gateway.charge_many(charge_requests(chunk))
+        with metrics.GATEWAY_SECONDS.labels(gateway.name, "charge_many").time():
+            results += gateway.charge_many(charge_requests(chunk))
         sent += chunk
     return sent, results
 
@@ -278,6 +280,7 @@ def process(
             {"b": batch.id, "o": owner, "now": utcnow()},
         )
         runs.complete_if_done(conn, batch.run_id)
+    metrics.count_results([(r.status.value, r.failure_code, a.amount) for a, r in zip(attempts, results, strict=True)])
     return counts
 
 
@@ -308,9 +311,9 @@ def work(
         started = time.perf_counter()
         with Lease(engine, batch, owner, lease) as held:
             counts = process(engine, gateway, batch, policy, owner, held)
-        log.info(
-            "batch_done", batch=batch.id, run=batch.run_id, seconds=round(time.perf_counter() - started, 3), **counts
-        )
+        seconds = time.perf_counter() - started
+        metrics.BATCH_SECONDS.observe(seconds)
+        log.info("batch_done", batch=batch.id, run=batch.run_id, seconds=round(seconds, 3), **counts)
         done += processed(counts)
         if on_batch:
             on_batch(counts)

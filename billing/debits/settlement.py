@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import DateTime, Engine, bindparam, text
 
+from billing import metrics
 from billing.debits import guards
 from billing.debits.execution import charge_metadata, charge_requests
 from billing.debits.policy import RetryPolicy
@@ -119,6 +120,7 @@ def settle(
                 text("UPDATE debit_unsettled SET retry_at = :at, checks = checks + 1 WHERE attempt_id = :a"),
                 {"at": now + delay, "a": u.attempt.id},
             )
+    metrics.count_results([(r.status.value, r.failure_code, a.amount) for a, r in answered])
     counts["cancelled"] = len(cancelled)
     counts["waiting"] = len(waiting)
     return counts

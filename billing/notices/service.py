@@ -12,6 +12,7 @@ import structlog
 from sqlalchemy import JSON, Connection, Engine, Select, bindparam, or_, text, update
 from sqlmodel import Session, col, select
 
+from billing.metrics import NOTICES
 from billing.notices.models import Notice, NoticeKind
 from billing.notices.senders import OutgoingNotice, Sender, load_sender
 from billing.notices.texts import render
@@ -137,6 +138,8 @@ def send_pending(
                     failed.append({"nid": r.id, "err": error, "retry": at + delay})
                 else:
                     sent.append(r.id)
+            NOTICES.labels("sent").inc(len(sent))
+            NOTICES.labels("failed").inc(len(failed))
             if sent:
                 conn.execute(
                     update(Notice)

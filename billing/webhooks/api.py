@@ -15,6 +15,7 @@ from billing.gateways.base import InvalidWebhook, MalformedWebhook
 from billing.gateways.registry import app_gateway
 from billing.gateways.stripe.client import parse_webhook
 from billing.gateways.stripe.settings import StripeSettings
+from billing.metrics import WEBHOOKS
 from billing.pagination import paginate
 from billing.webhooks import service
 from billing.webhooks.models import GatewayEvent
@@ -56,8 +57,10 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
     try:
         event = parse_webhook(payload, request.headers, stripe.webhook_secrets, stripe.webhook_tolerance_s)
     except MalformedWebhook as exc:
+        WEBHOOKS.labels("stripe", "malformed").inc()
         raise _malformed(str(exc)) from exc
     except InvalidWebhook as exc:
+        WEBHOOKS.labels("stripe", "invalid_signature").inc()
         raise InvalidWebhookSignature(
             f"Tanda tangan webhook tidak sah atau kedaluwarsa. / The webhook signature is invalid or stale: {exc}"
         ) from exc
@@ -72,6 +75,7 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
     tz = ZoneInfo(settings.timezone)
     today = datetime.fromtimestamp(created, tz).date() if created is not None else settings_mod.today()
     receipt = service.receive(db.session(), "stripe", app_gateway("stripe"), event, body, today, retry_policy(settings))
+    WEBHOOKS.labels("stripe", "duplicate" if receipt.duplicate else str(receipt.status)).inc()
     return receipt.model_dump(mode="json")
 
 
