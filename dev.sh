@@ -154,11 +154,12 @@ SQL
 }
 
 ensure_chromium() {
-    if [ -x /usr/bin/chromium ]; then
+    # pdftotext (poppler-utils) reads the report PDFs back in the tests.
+    if [ -x /usr/bin/chromium ] && command -v pdftotext >/dev/null; then
         return 0
     fi
-    say "installing Chromium (browser tests)"
-    apt_install chromium fonts-liberation || missing "/usr/bin/chromium is missing" "the browser tests"
+    say "installing Chromium and poppler-utils (browser and PDF tests)"
+    apt_install chromium fonts-liberation poppler-utils || missing "/usr/bin/chromium or pdftotext is missing" "the browser tests"
 }
 
 cmd_demo() {
