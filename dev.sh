@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two developer commands (see README.md):
 #   ./dev.sh demo    set up, migrate, simulate the quickstart scenario (sandbox), serve on http://127.0.0.1:8000
-#   ./dev.sh test    set up, make sure PostgreSQL and Chromium are there, ruff, pytest
+#   ./dev.sh test    set up, make sure PostgreSQL, Chromium and promtool are there, ruff, pytest
 # Works on a fresh Debian machine with only python3 (3.11+); system packages are installed with
 # apt-get when missing (as root, or through passwordless sudo).
 set -euo pipefail
@@ -162,6 +162,28 @@ ensure_chromium() {
     apt_install chromium fonts-liberation poppler-utils || missing "/usr/bin/chromium or pdftotext is missing" "the browser tests"
 }
 
+# promtool checks deploy/prometheus.yml and deploy/alerts.yml (tests/test_deploy_files.py). Debian ships it in
+# the prometheus package, whose installation would also start a Prometheus server: only the binary is
+# taken out of the package, into .venv/bin.
+ensure_promtool() {
+    if command -v promtool >/dev/null; then
+        return 0
+    fi
+    say "installing promtool (from Debian's prometheus package)"
+    local tmp rc=0
+    tmp=$(mktemp -d)
+    # APT::Sandbox::User=root: apt's own download user could not write into this directory.
+    if can_be_root && { [ -n "$APT_UPDATED" ] || as_root apt-get update -qq; } && APT_UPDATED=1 &&
+        (cd "$tmp" && as_root apt-get download -qq -o APT::Sandbox::User=root prometheus &&
+            dpkg-deb -x prometheus_*.deb root); then
+        install -m 0755 "$tmp/root/usr/bin/promtool" "$VENV/bin/promtool"
+    else
+        rc=1
+    fi
+    rm -rf "$tmp"
+    [ "$rc" -eq 0 ] || missing "promtool could not be installed" "the Prometheus rules checks"
+}
+
 cmd_demo() {
     setup
     # Readable console logs unless the caller asked otherwise.
@@ -183,6 +205,7 @@ cmd_test() {
     setup
     ensure_postgres
     ensure_chromium
+    ensure_promtool
     say "ruff check"
     ruff check .
     say "ruff format --check"
