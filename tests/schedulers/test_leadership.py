@@ -1,8 +1,13 @@
 """One active scheduler at a time; a standby takes over when it dies; a scheduler started late runs
 today's missed jobs."""
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -128,3 +133,32 @@ def _wait(condition, seconds: float = 5) -> None:  # type: ignore[no-untyped-def
             return
         threading.Event().wait(0.02)
     raise AssertionError("timed out")
+
+
+def test_a_standby_scheduler_process_takes_over_when_the_active_one_is_killed(pg_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BILLING_")}
+    env |= {
+        "BILLING_DATABASE_URL": pg_url,
+        "BILLING_SECRET_KEY": "scheduler-test-secret",
+        "BILLING_SCHEDULER_STANDBY_SECONDS": "0.3",
+        "BILLING_LOG_JSON": "true",
+    }
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    cmd = [str(Path(sys.executable).parent / "billing"), "scheduler"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT) for log in logs]
+    try:
+
+        def active() -> list[int]:
+            return [i for i, log in enumerate(logs) if '"scheduler_active"' in log.read_text()]
+
+        _wait(lambda: len(active()) == 1, 60)
+        threading.Event().wait(1.5)  # the other stays on standby
+        assert len(active()) == 1
+        leader = active()[0]
+        procs[leader].send_signal(signal.SIGKILL)
+        procs[leader].wait()
+        _wait(lambda: len(active()) == 2, 30)  # the standby became active
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
