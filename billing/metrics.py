@@ -16,7 +16,15 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -39,6 +47,7 @@ GATEWAY_SECONDS = Histogram(
 WEBHOOKS = Counter("billing_webhooks", "Gateway webhooks received, by what became of them", ["gateway", "status"])
 NOTICES = Counter("billing_notices", "Notices to workers, by delivery outcome", ["outcome"])
 JOBS = Counter("billing_jobs", "Scheduled job runs, by job and outcome", ["job", "outcome"])
+SCHEDULER_ACTIVE = Gauge("billing_scheduler_active", "1 while this scheduler process is the active one")
 
 
 def count_results(outcomes: list[tuple[str, str | None, int]]) -> None:

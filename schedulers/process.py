@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import structlog
 from sqlalchemy.exc import DBAPIError
 
+from billing.metrics import SCHEDULER_ACTIVE
 from schedulers import jobs
 from schedulers.leadership import Leadership
 from schedulers.schedule import SCHEDULE, Job, build_scheduler, observed
@@ -63,6 +64,7 @@ def run(
             stop.wait(standby_seconds)
             continue
         log.info("scheduler_active")
+        SCHEDULER_ACTIVE.set(1)
         try:
             catch_up(ctx, now())
             scheduler = build_scheduler(ctx)
@@ -76,5 +78,6 @@ def run(
                 # A job in hand finishes (each is safe to run again), then the jobs stop.
                 scheduler.shutdown(wait=True)
         finally:
+            SCHEDULER_ACTIVE.set(0)
             leadership.release()
         log.info("scheduler_standby" if not stop.is_set() else "scheduler_stopped")
