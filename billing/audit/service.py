@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -52,6 +52,7 @@ def build(
         channel="cli",
     )
     if has_request_context():
+        entry.at = current_app.extensions["billing.now"]()  # the clock sessions and lockouts are judged by
         entry.channel = "web" if request.path.startswith("/staff") else "api"
         entry.request_id = g.get("request_id")
         entry.source_ip = request.remote_addr

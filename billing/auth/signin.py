@@ -33,7 +33,7 @@ def _ip_failures(session: Session, ip: str | None, since: datetime) -> int:
     if ip is None:
         return 0
     stmt = select(func.count()).where(
-        AuditRecord.source_ip == ip, AuditRecord.action == FAILED, col(AuditRecord.at) >= since
+        AuditRecord.source_ip == ip, AuditRecord.action == FAILED, col(AuditRecord.at) > since
     )
     return int(session.exec(stmt).one())
 

@@ -44,7 +44,7 @@ def audit() -> Any:
     try:
         query = _query()
     except ValidationError as exc:
-        return render_template("staff/audit.html", rows=[], errors=field_errors(exc), users=[], args=request.args), 422
+        return render_template("staff/audit.html", rows=[], errors=field_errors(exc), users={}, args=request.args), 422
     rows, cursor = service.page(db.session(), query.to_filter(current().timezone), query.cursor, query.limit)
     users = {u.id: u for u in list_users(db.session())}
     more = {k: v for k, v in request.args.items() if k != "cursor"} | {"cursor": cursor} if cursor else None
@@ -81,7 +81,7 @@ def audit_csv() -> Any:
     try:
         query = _query()
     except ValidationError as exc:
-        return render_template("staff/audit.html", rows=[], errors=field_errors(exc), users=[], args=request.args), 422
+        return render_template("staff/audit.html", rows=[], errors=field_errors(exc), users={}, args=request.args), 422
     body = stream_with_context(_csv_rows(query.to_filter(current().timezone)))
     resp = Response(body, mimetype="text/csv")
     resp.headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
