@@ -31,7 +31,8 @@ def _target(resp: Response) -> tuple[str, str | int] | None:
 
 
 def _entry(resp: Response) -> AuditRecord:
-    data = request.get_json(silent=True) if request.is_json else None
+    # A body over the size limit (413) is not read again: reading it is what raised.
+    data = request.get_json(silent=True) if request.is_json and resp.status_code != 413 else None
     # Read without loading: the request's session may hold a failed flush (its rows then expired).
     state = inspect(g.user)
     role = state.dict.get("role")
