@@ -7,6 +7,8 @@ back, so its record is committed apart, in a short transaction of its own. Not r
 to name: the access log has them), 5xx (nothing changed; the error log has them), and ``@public``
 endpoints (gateway webhooks, kept whole in their own table)."""
 
+from typing import Any
+
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import inspect
 
@@ -30,9 +32,18 @@ def _target(resp: Response) -> tuple[str, str | int] | None:
     return None
 
 
-def _entry(resp: Response) -> AuditRecord:
+def _body(resp: Response) -> Any:
     # A body over the size limit (413) is not read again: reading it is what raised.
-    data = request.get_json(silent=True) if request.is_json and resp.status_code != 413 else None
+    if not request.is_json or resp.status_code == 413:
+        return None
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # nested too deeply to parse (the request got 400 for it)
+        return None
+
+
+def _entry(resp: Response) -> AuditRecord:
+    data = _body(resp)
     # Read without loading: the request's session may hold a failed flush (its rows then expired).
     state = inspect(g.user)
     role = state.dict.get("role")

@@ -10,11 +10,19 @@ _SECRET_KEYS = ("password", "token", "secret")
 MAX_BODY_CHARS = 16_000
 
 
-def mask(value: Any) -> Any:
+# Deeper structures are cut: no request body of ours nests this far.
+MAX_DEPTH = 12
+
+
+def mask(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        return "…"
     if isinstance(value, dict):
-        return {k: "***" if any(s in str(k).lower() for s in _SECRET_KEYS) else mask(v) for k, v in value.items()}
+        return {
+            k: "***" if any(s in str(k).lower() for s in _SECRET_KEYS) else mask(v, depth + 1) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [mask(v) for v in value]
+        return [mask(v, depth + 1) for v in value]
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, int) and not isinstance(value, bool):
