@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from billing.audit.models import AuditRecord
 from billing.audit.service import AuditFilter
 from billing.columns import BIGINT_MAX, RowId
+from billing.fields import RequestDate
 
 
 class AuditQuery(BaseModel):
@@ -18,8 +19,8 @@ class AuditQuery(BaseModel):
     )
     target_type: str | None = Field(default=None, max_length=40, description="Jenis sasaran / Target type")
     target_id: str | None = Field(default=None, max_length=64, description="Id sasaran / Target id")
-    since: date | None = Field(default=None, alias="from", description="Dari tanggal (WIB) / From day (local)")
-    until: date | None = Field(default=None, alias="to", description="Sampai tanggal (WIB) / To day, inclusive")
+    since: RequestDate | None = Field(default=None, alias="from", description="Dari tanggal (WIB) / From day (local)")
+    until: RequestDate | None = Field(default=None, alias="to", description="Sampai tanggal (WIB) / To day, inclusive")
     cursor: int | None = Field(
         default=None, ge=1, le=BIGINT_MAX, description="next_cursor halaman sebelumnya / The last page's next_cursor"
     )

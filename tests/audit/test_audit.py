@@ -2,7 +2,9 @@
 
 import json
 import re
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -95,8 +97,11 @@ def test_the_audit_api_lists_filters_and_pages(app, client, engine) -> None:  # 
     assert [r["action"] for r in mine] == ["staff.sign_in"]
     target = client.get("/api/v1/audit?target_type=participant&target_id=3", headers=auth(finance)).get_json()
     assert [r["reason"] for r in target["items"]] == ["n3"]
-    days = client.get("/api/v1/audit?from=2000-01-01&to=2000-01-31", headers=auth(finance)).get_json()
+    days = client.get("/api/v1/audit?from=2016-01-01&to=2016-01-31", headers=auth(finance)).get_json()
     assert days["items"] == []
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
+    listed = client.get(f"/api/v1/audit?action=case.&from={today}&to={today}", headers=auth(finance)).get_json()
+    assert len(listed["items"]) == 5
     assert client.get("/api/v1/audit?from=yesterday", headers=auth(finance)).status_code == 422
     assert "/api/v1/audit" in client.get("/openapi.json").get_json()["paths"]
 
