@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask, Response, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from billing import db
@@ -21,6 +22,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 csrf = CSRFProtect()
 
 
+class _CsrfCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie, ``Secure`` on an HTTPS request as the session cookie is."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or request.is_secure
+
+
 def init_app(app: Flask, settings: Settings, now: Callable[[], datetime] = utcnow) -> None:
     app.config.update(
         WTF_CSRF_CHECK_DEFAULT=False,
@@ -30,6 +38,7 @@ def init_app(app: Flask, settings: Settings, now: Callable[[], datetime] = utcno
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.staff_cookie_secure,
     )
+    app.session_interface = _CsrfCookie()
     app.extensions["billing.now"] = now
     csrf.init_app(app)
 

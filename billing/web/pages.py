@@ -7,13 +7,11 @@ from flask import g, redirect, render_template, request, session, url_for
 
 from billing import db
 from billing.auth.browser import clear_cookie, now, set_cookie, signed_in
-from billing.auth.models import Role
+from billing.auth.models import STAFF_ROLES, Role
 from billing.auth.signin import Refusal, sign_in, sign_out
 from billing.settings import current, today
 from billing.timeutil import add_months
 from billing.web.access import bp, safe_next, staff_page
-
-STAFF = (Role.admin, Role.finance, Role.manager)
 
 
 @bp.get("/login")
@@ -67,7 +65,7 @@ def logout_post() -> Any:
 
 
 @bp.get("/")
-@staff_page(*STAFF)
+@staff_page(*STAFF_ROLES)
 def home() -> Any:
     last = today().replace(day=1)
     months = {"first": add_months(last, -5).strftime("%Y-%m"), "last": last.strftime("%Y-%m")}

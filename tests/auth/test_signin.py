@@ -48,7 +48,9 @@ def test_cookie_is_secure_by_setting_and_over_https(app, client, settings: Setti
     form = client.get("/staff/login", **https).get_data(as_text=True)
     csrf = form.split('name="csrf_token" value="')[1].split('"')[0]
     data = {"login": "finance", "password": "kata-sandi-yang-panjang", "csrf_token": csrf}
-    assert "Secure" in session_cookie(client.post("/staff/login", data=data, **https))
+    signed_in = client.post("/staff/login", data=data, **https)
+    assert "Secure" in session_cookie(signed_in)
+    assert all("Secure" in h for h in signed_in.headers.getlist("Set-Cookie"))  # the CSRF cookie too
     app.extensions["billing.settings"] = settings.model_copy(update={"staff_cookie_secure": True})
     assert "Secure" in session_cookie(sign_in(app.test_client(), "finance"))
 

@@ -49,9 +49,11 @@ def _watch(page: Any) -> list[str]:
     return problems
 
 
-def _sign_in(page: Any, base: str, login: str) -> None:
+def _sign_in(page: Any, base: str, login: str, shot: str | None = None) -> None:
     page.goto(f"{base}/staff/")
     assert page.url.startswith(f"{base}/staff/login")
+    if shot:
+        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
     page.fill("#login", login)
     page.fill("#password", STAFF_PASSWORD)
     page.click("form[action='/staff/login'] button[type=submit]")
@@ -67,7 +69,7 @@ def test_staff_sign_in_audit_and_reports_in_chromium(server) -> None:  # type: i
         phone = chromium.new_context(viewport={"width": 390, "height": 844})
         page = phone.new_page()
         problems = _watch(page)
-        _sign_in(page, base, "ani")
+        _sign_in(page, base, "ani", shot="login-phone.png")
         assert "Selamat datang" in page.inner_text("main")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
         page.screenshot(path=str(ARTIFACTS / "home-finance-phone.png"), full_page=True)
