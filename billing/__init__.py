@@ -5,7 +5,9 @@ from typing import Any
 from flask import request
 from flask_openapi3 import Info, OpenAPI
 
-from billing import db, errors, headers, health, observability, requests
+from billing import db, errors, headers, health, observability, requests, web
+from billing.audit import api_writes
+from billing.auth import browser
 from billing.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -44,8 +46,12 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     headers.init_app(app, API_PREFIX)
     errors.register_error_handlers(app)
     health.init_app(app)
+    browser.init_app(app, settings)
     _register_api(app)
+    web.init_app(app)
     app.after_request(db.end_request)
+    # After end_request, so that it runs before it (Flask runs after-request hooks in reverse).
+    api_writes.init_app(app, API_PREFIX)
     app.teardown_appcontext(db.close_session)
 
     from billing.cli import register_commands
@@ -55,6 +61,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
 
 
 def _register_api(app: OpenAPI) -> None:
+    from billing.audit.api import bp as audit
     from billing.auth.guard import check_request
     from billing.contributions.api import bp as contributions
     from billing.debits.api import bp as debit_runs
@@ -83,13 +90,16 @@ def _register_api(app: OpenAPI) -> None:
         reports,
         notices,
         sandbox,
+        audit,
     ):
         app.register_api(bp)
 
     @app.before_request
     def _api_guards() -> Any:
         if request.path.startswith(API_PREFIX + "/"):
-            check_request()
+            answer = check_request()
+            if answer is not None:
+                return answer
             check_url()
             check_body()
         return None

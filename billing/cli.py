@@ -5,10 +5,10 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from billing import settings as settings_mod
-from billing.auth.models import Role
 
 
 def register_commands(app: Flask) -> None:
+    from billing.auth.cli import users
     from billing.contributions.cli import contributions
     from billing.debits.cli import coverage, debit, ledger, scheduler, worker
     from billing.demo.cli import demo
@@ -52,30 +52,6 @@ def db_upgrade(revision: str) -> None:
 
     upgrade(settings_mod.current().database_url, revision)
     click.echo(f"database at {revision}")
-
-
-@click.group(help="Pengguna API / API users")
-def users() -> None:
-    pass
-
-
-@users.command("create", help="Buat token API (ditampilkan sekali) / Create an API token (shown once)")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--participant", "participant_id", type=int, default=None, help="Wajib untuk role worker")
-@click.option("--name", default=None)
-@with_appcontext
-def users_create(role: str, participant_id: int | None, name: str | None) -> None:
-    from billing import db
-    from billing.auth.service import create_user
-    from billing.errors import BillingError
-
-    try:
-        with db.unit_of_work(db.engine()) as session:
-            user, token = create_user(session, role=Role(role), name=name or role, participant_id=participant_id)
-    except BillingError as exc:
-        raise click.ClickException(exc.detail) from exc
-    click.echo(f"user {user.id} ({user.role}) token (hanya ditampilkan sekali / shown only once):")
-    click.echo(token)
 
 
 @click.command(help="Jalankan server HTTP / Run the HTTP server")

@@ -3,6 +3,7 @@ A new domain package adds its ``models`` module here."""
 
 from sqlmodel import SQLModel
 
+import billing.audit.models
 import billing.auth.models
 import billing.contributions.models
 import billing.coverage.models

@@ -117,6 +117,14 @@ class Settings(BaseSettings):
     notice_max_attempts: PositiveInt = 6
     notice_retry_minutes: PositiveInt = 5  # the first retry's delay; it doubles after each failed send
 
+    # The staff workspace (/staff): browser sessions and sign-in throttling.
+    staff_idle_minutes: PositiveInt = 30  # a session ends after this long without a request
+    staff_session_hours: PositiveInt = 12  # and this long after sign-in, whatever the activity
+    staff_cookie_secure: bool = False  # always mark the cookies Secure (they are anyway on an HTTPS request)
+    staff_login_max_failures: PositiveInt = 5  # wrong passwords in a row that lock an account
+    staff_login_ip_max_failures: PositiveInt = 20  # failed sign-ins from one address that lock it out
+    staff_lockout_minutes: PositiveInt = 15
+
 
 class ConfigError(Exception):
     """Settings no process may start with; the message is one line naming the variable."""

@@ -76,8 +76,15 @@ def empty_database(url: str) -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # Append-only tables refuse DELETE by trigger (PostgreSQL's TRUNCATE fires no row trigger):
+            # lift the triggers for the wipe and put them back as they were.
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            for name, _ in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
             for t in tables:
                 conn.execute(t.delete())
+            for _, sql in triggers:
+                conn.execute(text(sql))
     engine.dispose()
 
 

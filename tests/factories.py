@@ -48,3 +48,21 @@ def enrol(client: FlaskClient, admin_token: str, **overrides: Any) -> dict[str, 
     resp = client.post("/api/v1/participants", json=participant_body(**overrides), headers=auth(admin_token))
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()
+
+
+STAFF_PASSWORD = "kata-sandi-yang-panjang"
+
+
+def staff(app: Any, role: Role | str, username: str | None = None, password: str = STAFF_PASSWORD) -> int:
+    """A staff member with a browser login (and no token); returns the user id."""
+    with db.unit_of_work(app.extensions["billing.engine"]) as session:
+        user, _ = create_user(
+            session,
+            role=Role(role),
+            name=f"Staf {role}",
+            username=username or str(role),
+            password=password,
+            token=False,
+        )
+    assert user.id is not None
+    return user.id

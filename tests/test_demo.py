@@ -11,6 +11,7 @@ from billing.demo.tokens import read
 from billing.settings import Settings
 from billing.simulation.scenario import load
 from tests.factories import auth, enrol, token
+from tests.web.browser_session import sign_in
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     output = seed(app, tokens_file)
     quickstart = load("quickstart")
     assert count(engine, "participant") == sum(s.count for s in quickstart.segments)
-    assert count(engine, "api_user") == 4
+    assert count(engine, "api_user") == 6  # four tokens, two staff logins
     issued = read(tokens_file)
     assert sorted(issued) == ["admin", "finance", "manager", "worker"]
     assert issued["admin"] != "bk_from-another-database"
@@ -45,6 +46,15 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     churn = "http://127.0.0.1:8000/api/v1/reports/churn?region=19.71&from=2024-01&to=2024-06&format=html"
     for url in ("http://127.0.0.1:8000/docs", "http://127.0.0.1:8000/openapi.json", churn):
         assert url in output
+
+    # The printed staff logins sign in, and the report link opens in the manager's browser session.
+    logins = {
+        line.split()[0]: line.split()[1:] for line in output.splitlines() if line.startswith("  ") and "demo-" in line
+    }
+    assert sorted(logins) == ["finance", "manager"]
+    browser = app.test_client()
+    assert sign_in(browser, *logins["manager"]).status_code == 302
+    assert browser.get(churn.removeprefix("http://127.0.0.1:8000")).status_code == 200
 
     # The printed report URL answers the manager, and shows the simulated half year.
     html = client.get(churn.removeprefix("http://127.0.0.1:8000"), headers=auth(issued["manager"]))
@@ -61,7 +71,8 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     assert "2024-06-30" in output
     assert read(tokens_file) == issued
     assert count(engine, "participant") == sum(s.count for s in quickstart.segments)
-    assert count(engine, "api_user") == 4
+    assert count(engine, "api_user") == 6
+    assert sign_in(app.test_client(), *logins["manager"]).status_code == 401  # a new password each run
 
 
 def test_a_database_with_other_data_is_refused(app, client, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

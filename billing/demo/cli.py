@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from billing.settings import INSTANCE_DIR
+from billing.settings import INSTANCE_DIR, current
 
 
 @click.group(help="Data demo / Demo data")
@@ -30,7 +30,7 @@ def demo() -> None:
 @with_appcontext
 def seed(name: str, tokens_file: Path, base_url: str, bank_state: str | None) -> None:
     from billing import db
-    from billing.demo import tokens
+    from billing.demo import staff, tokens
     from billing.simulation import clock
     from billing.simulation.cli import run_simulation
     from billing.simulation.scenario import load
@@ -44,6 +44,8 @@ def seed(name: str, tokens_file: Path, base_url: str, bank_state: str | None) ->
     with db.unit_of_work(db.engine()) as session:
         worker = tokens.worker_participant(session)
         issued = tokens.ensure(session, tokens_file, worker.id if worker else None)
+        # The simulation above refuses anything but a sandbox; checked again, since logins print passwords.
+        logins = staff.ensure(session) if current().sandbox else {}
 
     click.echo(f"\nToken API demo / demo API tokens (disimpan di / kept in {tokens_file}):")
     for role, tok in issued.items():
@@ -52,6 +54,12 @@ def seed(name: str, tokens_file: Path, base_url: str, bank_state: str | None) ->
     base = base_url.rstrip("/")
     r = scenario.report
     query = f"region={r.region}&from={r.first}&to={r.last}"
+    if logins:
+        click.echo(
+            f"\nRuang kerja staf / staff workspace: {base}/staff/login (kata sandi baru tiap kali / new each run)"
+        )
+        for role, (username, password) in logins.items():
+            click.echo(f"  {role:<8} {username:<14} {password}")
     click.echo(f"\n  Swagger UI   {base}/docs")
     click.echo(f"  OpenAPI      {base}/openapi.json")
     click.echo(f"  Health       {base}/healthz")
