@@ -3,13 +3,20 @@ from typing import Any
 from flask_openapi3 import APIBlueprint, Tag
 
 from billing import db
-from billing.auth.guard import STAFF, roles
+from billing.auth.guard import STAFF, current_user, roles
 from billing.auth.models import Role
+from billing.pagination import Page, PageQuery
 from billing.participants.models import Participant
 from billing.settings import today
-from billing.sponsors import service
-from billing.sponsors.models import Sponsor
+from billing.sponsors import invoices, service
+from billing.sponsors.models import Sponsor, SponsorInvoice
 from billing.sponsors.schemas import (
+    InvoiceDetail,
+    InvoiceLineOut,
+    InvoiceOut,
+    InvoicePage,
+    InvoicePath,
+    InvoicePaymentCreate,
     MemberOut,
     MemberPage,
     MemberPath,
@@ -96,3 +103,63 @@ def stop_sponsor(path: SponsorPath, body: SponsorStop):  # type: ignore[no-untyp
     """Sponsor berhenti membayar mulai hari ini / The sponsor stops paying from today"""
     session = db.session()
     return _out(service.stop(session, path.sponsor_id, today(), body.reason), 0)
+
+
+def _invoice(invoice: SponsorInvoice, owed: int) -> dict[str, Any]:
+    fields = {name: getattr(invoice, name) for name in InvoiceOut.model_fields if name != "owed"}
+    return InvoiceOut.model_validate({**fields, "owed": owed}).model_dump(mode="json")
+
+
+@bp.get("/<int:sponsor_id>/invoices", responses={200: InvoicePage})
+@roles(*STAFF)
+def list_invoices(path: SponsorPath, query: PageQuery):  # type: ignore[no-untyped-def]
+    """Tagihan sponsor, bulan terbaru dulu / The sponsor's invoices, newest month first"""
+    session = db.session()
+    service.get(session, path.sponsor_id)
+    rows, total = invoices.search(session, path.sponsor_id, query)
+    return {
+        "items": [_invoice(i, owed) for i, owed in rows],
+        "page": query.page,
+        "per_page": query.per_page,
+        "total": total,
+    }
+
+
+def _detail(path: InvoicePath, query: PageQuery) -> dict[str, Any]:
+    session = db.session()
+    invoice = invoices.get(session, path.sponsor_id, path.period)
+    assert invoice.id is not None
+    rows, total = invoices.lines(session, invoice, query)
+    lines = Page[InvoiceLineOut](
+        items=[InvoiceLineOut.model_validate(r) for r in rows], page=query.page, per_page=query.per_page, total=total
+    )
+    out = _invoice(invoice, invoices.owed(session.connection(), invoice.id))
+    return InvoiceDetail.model_validate({**out, "lines": lines}).model_dump(mode="json")
+
+
+@bp.get("/<int:sponsor_id>/invoices/<period>", responses={200: InvoiceDetail})
+@roles(*STAFF)
+def get_invoice(path: InvoicePath, query: PageQuery):  # type: ignore[no-untyped-def]
+    """Satu tagihan dengan iuran pesertanya / One invoice with its members' months"""
+    return _detail(path, query)
+
+
+@bp.post("/<int:sponsor_id>/invoices/<period>/payments", responses={201: InvoiceOut})
+@roles(Role.finance, Role.admin)
+def pay_invoice(path: InvoicePath, body: InvoicePaymentCreate):  # type: ignore[no-untyped-def]
+    """Catat transfer bank sponsor untuk tagihannya (boleh sebagian) / Record a sponsor's bank transfer for its
+    invoice (partial allowed)"""
+    session = db.session()
+    service.get(session, path.sponsor_id)
+    invoice = invoices.pay_by_transfer(
+        session,
+        path.sponsor_id,
+        path.period,
+        receipt_number=body.receipt_number,
+        amount=body.amount,
+        received_on=body.received_on,
+        recorded_by=str(current_user().id),
+        today=today(),
+    )
+    assert invoice.id is not None
+    return _invoice(invoice, invoices.owed(session.connection(), invoice.id)), 201
