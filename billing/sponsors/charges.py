@@ -129,24 +129,25 @@ def _aged(created_at: Any, now: datetime) -> bool:
     return bool(now - created_at >= KEY_LIFETIME)
 
 
-def _checked(engine: Engine, attempt_id: int, today: date, now: datetime, replay: bool) -> Attempt | None:
-    """Under the invoice's lock: the attempt if it may (still) be sent, marked sent; cancelled otherwise."""
+def _checked(engine: Engine, attempt_id: int, today: date, now: datetime, replay: bool) -> Attempt | str:
+    """Under the invoice's lock: the attempt if it may (still) be sent, marked sent; otherwise why not
+    (``cancelled``, or ``busy`` when another process settled or sent it meanwhile)."""
     with engine.begin() as conn:
         a = _load(conn, attempt_id)
         invoices.lock(conn, a.invoice_id)
         a = _load(conn, attempt_id)
-        if a.status not in ("pending", "unknown"):
-            return None
+        if a.status not in ("pending", "unknown") or (not replay and a.sent_at is not None):
+            return "busy"
         reason = a.reason or ("gateway_never_received" if replay and _aged(a.created_at, now) else None)
         if reason is not None:
             _cancel(conn, a, reason, today)
-            return None
+            return "cancelled"
         conn.execute(text("UPDATE sponsor_invoice_attempt SET sent_at = :now WHERE id = :a"), {"now": now, "a": a.id})
         return a
 
 
 def process(engine: Engine, gateway: Gateway, attempt_id: int, policy: RetryPolicy, today: date, now: datetime) -> str:
-    """Send, or settle, one attempt; returns its outcome (``cancelled`` when it was not sent)."""
+    """Send, or settle, one attempt; returns its outcome, or ``cancelled`` or ``busy`` when it was not sent."""
     with engine.connect() as conn:
         a = _load(conn, attempt_id)
     result: ChargeResult | None = None
@@ -157,8 +158,8 @@ def process(engine: Engine, gateway: Gateway, attempt_id: int, policy: RetryPoli
             result = None
     if result is None:
         checked = _checked(engine, attempt_id, today, now, replay=a.sent_at is not None)
-        if checked is None:
-            return "cancelled"
+        if isinstance(checked, str):
+            return checked
         result = gateway.charge(checked.request())
     with engine.begin() as conn:
         invoices.lock(conn, a.invoice_id)
