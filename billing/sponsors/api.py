@@ -147,8 +147,13 @@ def get_invoice(path: InvoicePath, query: PageQuery):  # type: ignore[no-untyped
 @bp.post("/<int:sponsor_id>/invoices/<period>/payments", responses={201: InvoiceOut})
 @roles(Role.finance, Role.admin)
 def pay_invoice(path: InvoicePath, body: InvoicePaymentCreate):  # type: ignore[no-untyped-def]
-    """Catat transfer bank sponsor untuk tagihannya (boleh sebagian) / Record a sponsor's bank transfer for its
-    invoice (partial allowed)"""
+    """Catat transfer bank sponsor (boleh sebagian) / Record a sponsor's bank transfer (partial allowed)
+
+    Uang, ditambah sisa yang sudah ada di tagihan, membayar iuran peserta yang belum lunas berurutan menurut id
+    peserta, tiap bulan penuh; sisa yang kurang dari satu bulan disimpan di tagihan sampai pembayaran berikutnya.
+    / The money, with any remainder the invoice holds, pays its due months in participant-id order, each in
+    full; a remainder smaller than the next month stays on the invoice until the next payment.
+    """
     session = db.session()
     service.get(session, path.sponsor_id)
     invoice = invoices.pay_by_transfer(

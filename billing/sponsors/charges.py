@@ -3,8 +3,9 @@ debit day (earlier months at once), through the same gateway adapter as the work
 
 Like the debit engine, on a scale of one row per sponsor rather than per worker:
 
-- planning writes the attempt (``pending``, key ``inv<invoice>-<n>``, unique) before any call; the
-  unique (invoice, attempt no) index makes planning twice plan nothing new;
+- planning writes each attempt (a first charge, a retry due, or the rest of an invoice that grew) as
+  ``pending``, with its unique key ``inv<invoice>-<n>``, before any call; the unique (invoice,
+  attempt no) index makes planning twice plan nothing new;
 - before the call the attempt is checked (``REASON``) under the invoice's lock and marked ``sent_at``;
   one that no longer holds is cancelled, and planned again when the reason allows;
 - an attempt found sent but unresolved (a killed worker), or ``unknown``, is asked about at the gateway
@@ -48,7 +49,9 @@ JOIN mandate m ON m.sponsor_id = i.sponsor_id AND m.status = 'active'
 LEFT JOIN sponsor_invoice_attempt last ON last.invoice_id = i.id AND last.attempt_no = i.last_no
 WHERE i.owed > 0 AND (
     (i.last_no = 0 AND (i.period < :month OR (i.period = :month AND m.debit_day <= :day)))
-    OR (last.status IN ('failed', 'cancelled') AND last.next_retry_on <= :today))
+    OR (last.status IN ('failed', 'cancelled') AND last.next_retry_on <= :today)
+    -- charged, then a member's month joined the open invoice: the rest is charged too
+    OR last.status = 'succeeded')
 ON CONFLICT (invoice_id, attempt_no) DO NOTHING
 """
 

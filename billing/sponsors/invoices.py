@@ -34,11 +34,14 @@ ON CONFLICT (sponsor_id, period) DO NOTHING
 
 _LINES = "FROM contribution c WHERE c.sponsor_id = sponsor_invoice.sponsor_id AND c.period = sponsor_invoice.period"
 
-# Open invoices follow their lines: a member's month generated later joins, one handed back leaves.
+# Invoices follow their lines: a member's month generated later joins (a paid invoice is open again
+# until it is paid too), one handed back to its member leaves. Void ones are closed for good.
 _REFRESH = f"""
 UPDATE sponsor_invoice SET member_count = (SELECT COUNT(*) {_LINES}),
-    total = (SELECT COALESCE(SUM(c.amount_due), 0) {_LINES})
-WHERE status = 'open' AND {{where}}
+    total = (SELECT COALESCE(SUM(c.amount_due), 0) {_LINES}),
+    status = CASE WHEN EXISTS (SELECT 1 {_LINES} AND c.status = 'due') THEN 'open' ELSE status END,
+    paid_at = CASE WHEN EXISTS (SELECT 1 {_LINES} AND c.status = 'due') THEN NULL ELSE paid_at END
+WHERE status <> 'void' AND {{where}}
 """
 
 # An open invoice with no line left is void; one whose lines are all settled is paid.
@@ -78,7 +81,7 @@ WHERE id IN (SELECT l.id FROM ({_CHOSEN}) l)
 
 def create_for_period(session: Session, period: date) -> int:
     """The invoices of ``period``'s month of every active sponsor with members billed that month;
-    returns how many were new. Idempotent: a rerun creates none and refreshes the open ones."""
+    returns how many were new. Idempotent: a rerun creates none and brings the others up to date."""
     conn = session.connection()
     params = {"period": month_start(period), "now": utcnow()}
     created = int(conn.execute(text(_CREATE), params).rowcount)

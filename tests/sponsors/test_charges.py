@@ -8,9 +8,10 @@ from sqlalchemy import text
 
 from billing.db import unit_of_work
 from billing.gateways.registry import load_gateway
-from billing.sponsors import charges
+from billing.sponsors import charges, service
 from billing.sponsors.invoices import create_for_period
 from schedulers import jobs
+from tests.debits.world import enrol
 from tests.factories import auth, token
 from tests.sponsors.world import (
     assert_books_balance,
@@ -155,4 +156,26 @@ def test_a_transfer_after_planning_cancels_the_charge_of_the_old_amount(app, cli
     assert jobs.sponsor_charges_run(ctx, date(2026, 5, 6)) == {"succeeded": 1}  # the rest, with a new key
     assert _charged(gateway) == [("inv1-2", 16_800)]
     assert [r[3] for r in contributions_of(engine, pids)] == ["paid", "paid"]
+    assert_books_balance(engine, gateway)
+
+
+def test_a_member_billed_after_the_charge_is_charged_too(engine, settings) -> None:  # type: ignore[no-untyped-def]
+    sponsor, pids = _billed(engine, "apbd", "sim_ok", members=2)
+    gateway = load_gateway("simulator")
+    ctx = jobs.JobContext(settings, engine, gateway)
+    assert jobs.sponsor_charges_run(ctx, date(2026, 5, 5)) == {"succeeded": 1}
+    newcomer = enrol(engine, date(2026, 5, 7), None)
+    with unit_of_work(engine) as s:
+        service.add_members(s, sponsor, [newcomer], MAY)
+    generate_month(engine, MAY)
+    assert jobs.sponsor_invoices(ctx, date(2026, 5, 8)) == 0
+    with engine.connect() as conn:
+        assert tuple(conn.execute(text("SELECT member_count, total, status FROM sponsor_invoice")).one()) == (
+            3,
+            3 * 16_800,
+            "open",
+        )
+    assert jobs.sponsor_charges_run(ctx, date(2026, 5, 8)) == {"succeeded": 1}
+    assert _charged(gateway) == [("inv1-1", 2 * 16_800), ("inv1-2", 16_800)]
+    assert [r[3] for r in contributions_of(engine, [*pids, newcomer])] == ["paid"] * 3
     assert_books_balance(engine, gateway)
