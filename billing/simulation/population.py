@@ -158,8 +158,13 @@ def _pay_invoice(s: Session, spec: SponsorSpec, sponsor_id: int, today: date) ->
     """The month's invoice (made now if its job has not run yet today), paid in full by a bank transfer
     that finance records; returns how many members' months it paid."""
     invoices.create_for_period(s, today)
-    invoice = invoices.get(s, sponsor_id, month_start(today))
-    assert invoice.id is not None
+    invoice = s.exec(
+        select(SponsorInvoice).where(
+            SponsorInvoice.sponsor_id == sponsor_id, SponsorInvoice.period == month_start(today)
+        )
+    ).first()
+    if invoice is None or invoice.id is None:  # nobody of its members is billed this month
+        return 0
     owed = invoices.owed(s.connection(), invoice.id)
     if owed <= 0:
         return 0

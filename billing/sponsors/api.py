@@ -117,15 +117,16 @@ def list_invoices(path: SponsorPath, query: PageQuery):  # type: ignore[no-untyp
     session = db.session()
     service.get(session, path.sponsor_id)
     rows, total = invoices.search(session, path.sponsor_id, query)
-    return {
-        "items": [_invoice(i, owed) for i, owed in rows],
-        "page": query.page,
-        "per_page": query.per_page,
-        "total": total,
-    }
+    items = [_invoice(i, owed) for i, owed in rows]
+    return InvoicePage.model_validate(
+        {"items": items, "page": query.page, "per_page": query.per_page, "total": total}
+    ).model_dump(mode="json")
 
 
-def _detail(path: InvoicePath, query: PageQuery) -> dict[str, Any]:
+@bp.get("/<int:sponsor_id>/invoices/<period>", responses={200: InvoiceDetail})
+@roles(*STAFF)
+def get_invoice(path: InvoicePath, query: PageQuery):  # type: ignore[no-untyped-def]
+    """Satu tagihan dengan iuran pesertanya / One invoice with its members' months"""
     session = db.session()
     invoice = invoices.get(session, path.sponsor_id, path.period)
     assert invoice.id is not None
@@ -135,13 +136,6 @@ def _detail(path: InvoicePath, query: PageQuery) -> dict[str, Any]:
     )
     out = _invoice(invoice, invoices.owed(session.connection(), invoice.id))
     return InvoiceDetail.model_validate({**out, "lines": lines}).model_dump(mode="json")
-
-
-@bp.get("/<int:sponsor_id>/invoices/<period>", responses={200: InvoiceDetail})
-@roles(*STAFF)
-def get_invoice(path: InvoicePath, query: PageQuery):  # type: ignore[no-untyped-def]
-    """Satu tagihan dengan iuran pesertanya / One invoice with its members' months"""
-    return _detail(path, query)
 
 
 @bp.post("/<int:sponsor_id>/invoices/<period>/payments", responses={201: InvoiceOut})
