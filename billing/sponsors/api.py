@@ -11,6 +11,7 @@ from billing.settings import today
 from billing.sponsors import invoices, service
 from billing.sponsors.models import Sponsor, SponsorInvoice
 from billing.sponsors.schemas import (
+    InvoiceChargeOut,
     InvoiceDetail,
     InvoiceLineOut,
     InvoiceOut,
@@ -135,7 +136,8 @@ def get_invoice(path: InvoicePath, query: PageQuery):  # type: ignore[no-untyped
         items=[InvoiceLineOut.model_validate(r) for r in rows], page=query.page, per_page=query.per_page, total=total
     )
     out = _invoice(invoice, invoices.owed(session.connection(), invoice.id))
-    return InvoiceDetail.model_validate({**out, "lines": lines}).model_dump(mode="json")
+    charges = [InvoiceChargeOut.model_validate(a) for a in invoices.charges_of(session, invoice.id)]
+    return InvoiceDetail.model_validate({**out, "charges": charges, "lines": lines}).model_dump(mode="json")
 
 
 @bp.post("/<int:sponsor_id>/invoices/<period>/payments", responses={201: InvoiceOut})

@@ -20,7 +20,7 @@ from billing.pagination import PageQuery, paginate
 from billing.participants.models import Participant
 from billing.payments.models import ReceiptChannel
 from billing.payments.receipts import record_for_sponsor
-from billing.sponsors.models import SponsorInvoice
+from billing.sponsors.models import InvoiceAttempt, SponsorInvoice
 from billing.timeutil import month_start, utcnow
 
 _CREATE = """
@@ -233,3 +233,9 @@ def lines(session: Session, invoice: SponsorInvoice, q: PageQuery) -> tuple[list
         .order_by(col(Contribution.participant_id), col(Contribution.id))
     )
     return paginate(session, stmt, q)
+
+
+def charges_of(session: Session, invoice_id: int) -> list[InvoiceAttempt]:
+    """The invoice's charges through the sponsor's mandate, oldest first."""
+    stmt = select(InvoiceAttempt).where(InvoiceAttempt.invoice_id == invoice_id).order_by(col(InvoiceAttempt.id))
+    return list(session.exec(stmt).all())

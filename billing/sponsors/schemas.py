@@ -6,6 +6,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from billing.columns import RowId
 from billing.contributions.models import ContributionStatus
 from billing.contributions.schemas import Receipt
+from billing.debits.models import AttemptStatus
 from billing.fields import RequestDate, Rupiah
 from billing.pagination import Page, PageQuery
 from billing.regions.reference import is_region
@@ -166,7 +167,25 @@ class InvoiceLineOut(BaseModel):
     status: ContributionStatus
 
 
+class InvoiceChargeOut(BaseModel):
+    """A charge of the invoice through the sponsor's mandate."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    attempt_no: int
+    idempotency_key: str
+    amount: int
+    status: AttemptStatus
+    failure_code: str | None
+    next_retry_on: date | None = Field(description="Dicoba lagi pada / Tried again on")
+    cancel_reason: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+
+
 class InvoiceDetail(InvoiceOut):
+    charges: list[InvoiceChargeOut] = Field(description="Penarikan lewat mandat / Charges through the mandate")
     lines: Page[InvoiceLineOut] = Field(
         description="Iuran peserta, urut id peserta (urutan pembayaran) / Members' months, by participant id "
         "(the order money is applied in)"

@@ -115,8 +115,8 @@ def test_a_timeout_is_settled_with_the_same_key(engine, settings) -> None:  # ty
     assert_books_balance(engine, gateway)
 
 
-def test_a_soft_failure_is_retried_with_a_new_key(engine, settings) -> None:  # type: ignore[no-untyped-def]
-    _, pids = _billed(engine, "apbd", "sim_insufficient_funds", members=1)
+def test_a_soft_failure_is_retried_with_a_new_key(app, client, engine, settings) -> None:  # type: ignore[no-untyped-def]
+    sponsor, pids = _billed(engine, "apbd", "sim_insufficient_funds", members=1)
     gateway = load_gateway("simulator")
     ctx = jobs.JobContext(settings, engine, gateway)
     assert jobs.sponsor_charges_run(ctx, date(2026, 5, 5)) == {"failed": 1}
@@ -128,6 +128,9 @@ def test_a_soft_failure_is_retried_with_a_new_key(engine, settings) -> None:  # 
     assert [r[3] for r in contributions_of(engine, pids)] == ["due"]
     assert _charged(gateway) == []
     assert_books_balance(engine, gateway)
+    shown = client.get(f"/api/v1/sponsors/{sponsor}/invoices/2026-05", headers=auth(token(app, "finance")))
+    charges_shown = [(c["idempotency_key"], c["status"], c["failure_code"]) for c in shown.get_json()["charges"]]
+    assert charges_shown == [("inv1-1", "failed", "insufficient_funds"), ("inv1-2", "failed", "insufficient_funds")]
 
 
 def test_a_hard_failure_stops_and_suspends_the_mandate(engine, settings) -> None:  # type: ignore[no-untyped-def]
