@@ -1,14 +1,17 @@
 """Sponsor invoices: their totals by hand, the job that makes them, and bank transfers recorded by
 finance, allocated to the members' months in participant order."""
 
+import threading
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 
 from billing.db import unit_of_work
+from billing.errors import BillingError
 from billing.gateways.registry import load_gateway
 from billing.sponsors import service
-from billing.sponsors.invoices import create_for_period
+from billing.sponsors.invoices import create_for_period, pay_by_transfer
 from schedulers import jobs
 from tests.debits.world import enrol
 from tests.factories import auth, token
@@ -137,3 +140,35 @@ def test_invoice_errors_are_problems(app, client, engine) -> None:  # type: igno
     assert future.status_code == 422
     zero = _pay(client, finance, sponsor, 0, "TRF-Y")
     assert zero.status_code == 422
+
+
+def test_two_transfers_at_once_never_pay_more_than_the_invoice(engine) -> None:  # type: ignore[no-untyped-def]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: concurrent transfers are serialised by the database itself")
+    sponsor, pids = sponsor_with_members(engine, "apbd", 2, MAY)
+    generate_month(engine, MAY)
+    with unit_of_work(engine) as s:
+        create_for_period(s, MAY)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def transfer(number: str) -> None:
+        start.wait()
+        try:
+            with unit_of_work(engine) as s:
+                pay_by_transfer(
+                    s, sponsor, MAY, receipt_number=number, amount=20_000, received_on=MAY, recorded_by="t", today=MAY
+                )
+            outcomes.append("paid")
+        except BillingError as exc:
+            outcomes.append(str(exc.code))
+
+    threads = [threading.Thread(target=transfer, args=(n,)) for n in ("TRF-A", "TRF-B")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Rp 33,600 owed: the first Rp 20,000 pays one month and holds Rp 3,200; the second would be too much.
+    assert sorted(outcomes) == ["amount_exceeds_invoice", "paid"]
+    assert [r[3] for r in contributions_of(engine, pids)] == ["paid", "due"]
+    assert_books_balance(engine)
