@@ -17,12 +17,14 @@ def register_commands(app: Flask) -> None:
     from billing.regions.cli import regions
     from billing.reports.cli import report
     from billing.simulation.cli import scenario, simulate
+    from billing.sponsors.cli import sponsors
 
     for group in (
         db_group,
         users,
         regions,
         contributions,
+        sponsors,
         demo,
         serve,
         debit,

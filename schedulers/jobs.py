@@ -21,6 +21,8 @@ from billing.payments import credit, refunds
 from billing.reports.snapshot import refresh as refresh_reports
 from billing.settings import Settings
 from billing.simulation.clock import effective_today
+from billing.sponsors import charges as sponsor_charges
+from billing.sponsors.invoices import create_for_period
 from billing.timeutil import add_months
 from billing.webhooks.service import retry_pending
 
@@ -59,6 +61,19 @@ def generate_contributions(ctx: JobContext, today: date | None = None) -> int:
     return created
 
 
+def sponsor_invoices(ctx: JobContext, today: date | None = None) -> int:
+    """This month's sponsor invoices, from the contributions generated before (idempotent)."""
+    day = ctx.today(today)
+    with unit_of_work(ctx.engine) as session:
+        return create_for_period(session, day)
+
+
+def sponsor_charges_run(ctx: JobContext, today: date | None = None) -> dict[str, int]:
+    """Charge the open sponsor invoices whose debit day has come, and retries due, by their mandates."""
+    day = ctx.today(today)
+    return sponsor_charges.collect(ctx.engine, ctx.gateway_on(day), retry_policy(ctx.settings), day)
+
+
 def debit_run(ctx: JobContext, today: date | None = None) -> int:
     day = ctx.today(today)
     run_id = start_debit_run(ctx.engine, ctx.settings, day)
@@ -83,6 +98,8 @@ def settle_unknown_outcomes(ctx: JobContext, today: date | None = None, now: dat
     day = ctx.today(today)
     gateway = ctx.gateway_on(day)
     counts = settle_unknown(ctx.engine, ctx.settings, gateway, day, now)
+    sponsors = sponsor_charges.collect(ctx.engine, gateway, retry_policy(ctx.settings), day, now, plan_new=False)
+    counts["sponsor_charges"] = sum(sponsors.values())
     with unit_of_work(ctx.engine) as session:
         for refund in refunds.pending(session):
             if refund.gateway == gateway.name:

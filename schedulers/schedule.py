@@ -39,10 +39,22 @@ SCHEDULE: tuple[Job, ...] = (
         "Buat iuran bulan ini dan bulan depan / Create this and next month's contributions",
     ),
     Job(
+        "sponsor-invoices",
+        jobs.sponsor_invoices,
+        {"type": "cron", "hour": 0, "minute": 45},
+        "Buat tagihan sponsor bulan ini / Create this month's sponsor invoices",
+    ),
+    Job(
         "debit-run",
         jobs.debit_run,
         {"type": "cron", "hour": 6, "minute": 0},
         "Rencanakan penarikan hari ini dan percobaan ulang / Plan today's debits and retries",
+    ),
+    Job(
+        "sponsor-charges",
+        jobs.sponsor_charges_run,
+        {"type": "cron", "hour": 6, "minute": 15},
+        "Tarik tagihan sponsor lewat mandatnya / Charge sponsor invoices through their mandates",
     ),
     Job(
         "lapse-evaluation",

@@ -67,8 +67,8 @@ def _operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 def _fill(path: str) -> str:
     """The document's path with its parameters filled by values that pass their own checks."""
-    parts = path.split("/")
-    return "/".join(("19.71" if p == "{code}" else "1") if p.startswith("{") else p for p in parts)
+    filled = {"{code}": "19.71", "{period}": "2026-05"}
+    return "/".join(filled.get(p, "1") if p.startswith("{") else p for p in path.split("/"))
 
 
 def _body_fields(kind: str) -> list[Any]:

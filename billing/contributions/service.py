@@ -69,23 +69,6 @@ def list_for_participant(session: Session, participant_id: int, q: ContributionQ
     return paginate(session, stmt, q)
 
 
-def pay_sponsor_invoice(session: Session, sponsor_id: int, period: date, receipt_number: str, paid_on: date) -> int:
-    """A sponsor's transfer for one month: every contribution it owes for that month and that is still
-    due is paid with the transfer's receipt. Returns how many; a repeated transfer pays none."""
-    return record_for_months(
-        session,
-        channel=ReceiptChannel.bank_transfer,
-        number=receipt_number,
-        where="c.sponsor_id = :sponsor AND c.period = :period",
-        params={"sponsor": sponsor_id, "period": month_start(period)},
-        received_on=paid_on,
-        via=PaidVia.sponsor,
-        recorded_by=SYSTEM,
-        today=paid_on,
-        sponsor_id=sponsor_id,
-    )
-
-
 def record_paid_through(session: Session, last_period: date, receipt_number: str) -> int:
     """Every contribution through ``last_period`` still due was paid before this service ran (a
     legacy system's history, on the first of its month): one receipt of the history. Returns how many."""

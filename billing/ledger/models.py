@@ -21,7 +21,9 @@ class Account(StrEnum):
     cash_agent = "cash_agent"  # cash an agent collected, to be remitted
     cash_branch = "cash_branch"  # cash or transfers received at a branch office
     bank_transfer = "bank_transfer"  # transfers into BPJS's account (sponsors' invoices)
-    sponsor_receivable = "sponsor_receivable"  # what sponsors owe for their members
+    # What sponsors owe for their members' months: their money (a transfer, a charge) is credited here
+    # and each month it pays is debited; a credit balance is sponsor money not yet applied.
+    sponsor_receivable = "sponsor_receivable"
     refunds_payable = "refunds_payable"  # credit set aside for a refund not yet paid out
     write_off = "write_off"  # waived contributions
     opening_balance = "opening_balance"  # months paid before this ledger existed
@@ -51,6 +53,8 @@ class TransferKind(StrEnum):
     refund_released = "refund_released"  # the refund failed: the money is credit again
     write_off = "write_off"
     opening = "opening"
+    sponsor_debit = "sponsor_debit"  # a successful charge of a sponsor's invoice at the gateway
+    sponsor_applied = "sponsor_applied"  # sponsor money paying one member's month
 
 
 class LedgerTransfer(SQLModel, table=True):

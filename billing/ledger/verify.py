@@ -1,9 +1,10 @@
 """``billing ledger verify``: the books are one truth. Every transfer balances and names a source;
 every contribution's paid amount is the sum of its postings and its status follows from them; every
-participant's credit is the sum of theirs; every succeeded attempt has exactly one receipt. With a
-gateway, every success in the gateway's own records has exactly one receipt in our books, every
-debit receipt has its charge there, and what is left of each charge is the same on both sides.
-Each problem is named with the ids of the rows behind it."""
+participant's credit is the sum of theirs; every succeeded attempt (a worker's debit or a sponsor
+invoice's charge) has exactly one receipt; the sponsors' money on the ledger is what their invoices
+hold unapplied. With a gateway, every success in the gateway's own records has exactly one receipt in
+our books, every debit receipt has its charge there, and what is left of each charge is the same on
+both sides. Each problem is named with the ids of the rows behind it."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -73,6 +74,15 @@ _CHECKS = {
              FROM ledger_transfer x WHERE x.attempt_id = d.attempt_id AND x.kind IN ('reversal', 'reinstated'))
           + (SELECT COALESCE(SUM(r.amount), 0) FROM refund r
              WHERE r.attempt_id = d.attempt_id AND r.status <> 'failed')""",
+    "succeeded sponsor invoice charge without exactly one receipt of its amount": """
+        SELECT a.id FROM sponsor_invoice_attempt a
+        WHERE a.status = 'succeeded' AND 1 <> (
+            SELECT COUNT(*) FROM ledger_transfer l WHERE l.key = 'invdebit:' || a.id AND l.amount = a.amount)""",
+    "sponsor money on the ledger that is not the unapplied money of the invoices": """
+        SELECT 'sponsor_receivable' FROM (
+            SELECT COALESCE(SUM(CASE WHEN credit_account = 'sponsor_receivable' THEN amount ELSE -amount END), 0)
+                AS held FROM ledger_transfer WHERE 'sponsor_receivable' IN (debit_account, credit_account)) l
+        WHERE l.held <> (SELECT COALESCE(SUM(unapplied), 0) FROM sponsor_invoice)""",
 }
 
 _TOTALS = """
@@ -88,6 +98,10 @@ SELECT a.idempotency_key, a.id, d.amount
     - (SELECT COALESCE(SUM(r.amount), 0) FROM refund r WHERE r.attempt_id = a.id AND r.status = 'succeeded')
 FROM ledger_transfer d JOIN debit_attempt a ON a.id = d.attempt_id
 WHERE d.kind = 'debit' AND a.gateway = :gateway
+UNION ALL
+SELECT a.idempotency_key, a.id, d.amount
+FROM sponsor_invoice_attempt a JOIN ledger_transfer d ON d.key = 'invdebit:' || a.id
+WHERE a.gateway = :gateway
 """
 
 SHOWN = 20  # ids named per problem; the count is always complete

@@ -15,6 +15,7 @@ class NoticeKind(StrEnum):
     debit_failed = "debit_failed"
     coverage_at_risk = "coverage_at_risk"
     coverage_ended = "coverage_ended"
+    sponsor_stopped = "sponsor_stopped"  # the sponsor stopped: the worker pays from now on
 
 
 class Notice(SQLModel, table=True):

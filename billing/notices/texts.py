@@ -4,7 +4,8 @@ stored with the notice when it was written, so it tells what was true then:
 - ``debit_upcoming``: amount, period, debit_on, account (the mandate's display, e.g. "BRI ••••1234");
 - ``debit_failed``: code, amount, period, next_try (null when no retry is scheduled);
 - ``coverage_at_risk``: last_paid, through (the latest month already due), arrears_months;
-- ``coverage_ended``: cause, last_paid (null if never paid), arrears_months.
+- ``coverage_ended``: cause, last_paid (null if never paid), arrears_months;
+- ``sponsor_stopped``: sponsor (its name), period (the first month the worker pays), amount (that month's).
 
 Dates are ISO strings in the params."""
 
@@ -108,11 +109,24 @@ def coverage_ended(p: Params) -> str:
     )
 
 
+def sponsor_stopped(p: Params) -> str:
+    period, amount, sponsor = _date(p, "period"), p["amount"], p["sponsor"]
+    return (
+        f"{sponsor} berhenti membayar iuran BPJS Ketenagakerjaan Anda. Mulai {month(period, ID)} iuran Anda "
+        f"{rupiah(amount, ID)} per bulan dibayar sendiri. Daftarkan rekening atau e-wallet untuk penarikan "
+        "otomatis lewat agen Perisai atau kantor cabang, atau bayar di sana. / "
+        f"{sponsor} stopped paying your BPJS Ketenagakerjaan contributions. From {month(period, EN)} you pay "
+        f"{rupiah(amount, EN)} a month yourself. Register a bank account or e-wallet for auto-debit with a "
+        "Perisai agent or at a branch office, or pay there."
+    )
+
+
 RENDERERS: dict[NoticeKind, Callable[[Params], str]] = {
     NoticeKind.debit_upcoming: debit_upcoming,
     NoticeKind.debit_failed: debit_failed,
     NoticeKind.coverage_at_risk: coverage_at_risk,
     NoticeKind.coverage_ended: coverage_ended,
+    NoticeKind.sponsor_stopped: sponsor_stopped,
 }
 
 

@@ -32,6 +32,59 @@ def owed(contribution: Contribution) -> int:
     return contribution.amount_due - contribution.amount_paid
 
 
+def _add(session: Session, receipt: Receipt) -> Receipt:
+    """Flush a new receipt; 409 ``receipt_number_taken`` when its number is used on its channel."""
+    session.add(receipt)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if violates(exc, "uq_receipt_channel_number", "receipt.channel, receipt.number"):
+            raise Conflict(
+                f"Nomor kuitansi {receipt.number} sudah dipakai di kanal {receipt.channel}. / "
+                f"Receipt number {receipt.number} is already used on channel {receipt.channel}.",
+                code="receipt_number_taken",
+            ) from exc
+        raise
+    return receipt
+
+
+def record_for_sponsor(
+    session: Session,
+    *,
+    channel: ReceiptChannel,
+    number: str,
+    amount: int,
+    received_on: date,
+    sponsor_id: int,
+    recorded_by: str,
+    today: date,
+) -> Receipt:
+    """A sponsor's money with its receipt, posted whole to the sponsor's account (``receipt:<id>:sponsor``);
+    the sponsor's invoice then applies it to its members' months (``billing.sponsors.invoices``)."""
+    receipt = _add(
+        session,
+        Receipt(
+            channel=channel,
+            number=number,
+            amount=amount,
+            received_on=received_on,
+            sponsor_id=sponsor_id,
+            recorded_by=recorded_by,
+        ),
+    )
+    post(
+        session.connection(),
+        f"receipt:{receipt.id}:sponsor",
+        TransferKind.receipt,
+        ACCOUNT[channel],
+        Account.sponsor_receivable,
+        amount,
+        today,
+        receipt_id=receipt.id,
+    )
+    return receipt
+
+
 def record(
     session: Session,
     *,
@@ -62,26 +115,18 @@ def record(
             errors=[{"field": "amount", "message": f"expected {expected}", "type": "amount_mismatch"}],
         )
     participants = {c.participant_id for c in contributions}
-    receipt = Receipt(
-        channel=channel,
-        number=number,
-        amount=amount,
-        received_on=received_on,
-        participant_id=participants.pop() if len(participants) == 1 else None,
-        sponsor_id=sponsor_id,
-        recorded_by=recorded_by,
+    receipt = _add(
+        session,
+        Receipt(
+            channel=channel,
+            number=number,
+            amount=amount,
+            received_on=received_on,
+            participant_id=participants.pop() if len(participants) == 1 else None,
+            sponsor_id=sponsor_id,
+            recorded_by=recorded_by,
+        ),
     )
-    session.add(receipt)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        if violates(exc, "uq_receipt_channel_number", "receipt.channel, receipt.number"):
-            raise Conflict(
-                f"Nomor kuitansi {number} sudah dipakai di kanal {channel}. / "
-                f"Receipt number {number} is already used on channel {channel}.",
-                code="receipt_number_taken",
-            ) from exc
-        raise
     assert receipt.id is not None
     conn = session.connection()
     now = utcnow()

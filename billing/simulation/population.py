@@ -5,11 +5,12 @@ their auto-debit. Every step is safe to repeat, so a simulation killed half-way 
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from billing.contributions.generation import generate
-from billing.contributions.service import pay_sponsor_invoice, record_paid_through
+from billing.contributions.models import Contribution, ContributionStatus
+from billing.contributions.service import record_paid_through
 from billing.db import unit_of_work
 from billing.mandates import service as mandates
 from billing.mandates.lifecycle import MandateAction
@@ -22,8 +23,9 @@ from billing.regions.schemas import WorkforceRow
 from billing.regions.service import save_workforce
 from billing.simulation.people import Person
 from billing.simulation.scenario import Scenario, SponsorSpec
+from billing.sponsors import invoices
 from billing.sponsors import service as sponsors
-from billing.sponsors.models import Sponsor, SponsorStatus
+from billing.sponsors.models import Sponsor, SponsorInvoice, SponsorStatus
 from billing.sponsors.schemas import SponsorCreate
 from billing.timeutil import add_months, month_start
 
@@ -153,5 +155,37 @@ def sponsors_act(engine: Engine, scenario: Scenario, sponsor_of: dict[str, int],
 
 
 def _pay_invoice(s: Session, spec: SponsorSpec, sponsor_id: int, today: date) -> int:
-    receipt = f"SP-{spec.key.upper()}-{today:%Y%m}"[:40]
-    return pay_sponsor_invoice(s, sponsor_id, today, receipt, today)
+    """The month's invoice (made now if its job has not run yet today), paid in full by a bank transfer
+    that finance records; returns how many members' months it paid."""
+    invoices.create_for_period(s, today)
+    invoice = s.exec(
+        select(SponsorInvoice).where(
+            SponsorInvoice.sponsor_id == sponsor_id, SponsorInvoice.period == month_start(today)
+        )
+    ).first()
+    if invoice is None or invoice.id is None:  # nobody of its members is billed this month
+        return 0
+    owed = invoices.owed(s.connection(), invoice.id)
+    if owed <= 0:
+        return 0
+    due = invoice.member_count - _paid_lines(s, invoice)
+    invoices.pay_by_transfer(
+        s,
+        sponsor_id,
+        invoice.period,
+        receipt_number=f"SP-{spec.key.upper()}-{today:%Y%m}"[:40],
+        amount=owed,
+        received_on=today,
+        recorded_by=ACTOR,
+        today=today,
+    )
+    return due
+
+
+def _paid_lines(s: Session, invoice: SponsorInvoice) -> int:
+    stmt = select(func.count()).where(
+        Contribution.sponsor_id == invoice.sponsor_id,
+        Contribution.period == invoice.period,
+        Contribution.status != ContributionStatus.due,
+    )
+    return int(s.exec(stmt).one())

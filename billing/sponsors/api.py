@@ -3,13 +3,21 @@ from typing import Any
 from flask_openapi3 import APIBlueprint, Tag
 
 from billing import db
-from billing.auth.guard import STAFF, roles
+from billing.auth.guard import STAFF, current_user, roles
 from billing.auth.models import Role
+from billing.pagination import Page, PageQuery
 from billing.participants.models import Participant
 from billing.settings import today
-from billing.sponsors import service
-from billing.sponsors.models import Sponsor
+from billing.sponsors import invoices, service
+from billing.sponsors.models import Sponsor, SponsorInvoice
 from billing.sponsors.schemas import (
+    InvoiceChargeOut,
+    InvoiceDetail,
+    InvoiceLineOut,
+    InvoiceOut,
+    InvoicePage,
+    InvoicePath,
+    InvoicePaymentCreate,
     MemberOut,
     MemberPage,
     MemberPath,
@@ -96,3 +104,63 @@ def stop_sponsor(path: SponsorPath, body: SponsorStop):  # type: ignore[no-untyp
     """Sponsor berhenti membayar mulai hari ini / The sponsor stops paying from today"""
     session = db.session()
     return _out(service.stop(session, path.sponsor_id, today(), body.reason), 0)
+
+
+def _invoice(invoice: SponsorInvoice, owed: int) -> dict[str, Any]:
+    fields = {name: getattr(invoice, name) for name in InvoiceOut.model_fields if name != "owed"}
+    return InvoiceOut.model_validate({**fields, "owed": owed}).model_dump(mode="json")
+
+
+@bp.get("/<int:sponsor_id>/invoices", responses={200: InvoicePage})
+@roles(*STAFF)
+def list_invoices(path: SponsorPath, query: PageQuery):  # type: ignore[no-untyped-def]
+    """Tagihan sponsor, bulan terbaru dulu / The sponsor's invoices, newest month first"""
+    session = db.session()
+    service.get(session, path.sponsor_id)
+    rows, total = invoices.search(session, path.sponsor_id, query)
+    items = [_invoice(i, owed) for i, owed in rows]
+    return InvoicePage.model_validate(
+        {"items": items, "page": query.page, "per_page": query.per_page, "total": total}
+    ).model_dump(mode="json")
+
+
+@bp.get("/<int:sponsor_id>/invoices/<period>", responses={200: InvoiceDetail})
+@roles(*STAFF)
+def get_invoice(path: InvoicePath, query: PageQuery):  # type: ignore[no-untyped-def]
+    """Satu tagihan dengan iuran pesertanya / One invoice with its members' months"""
+    session = db.session()
+    invoice = invoices.get(session, path.sponsor_id, path.period)
+    assert invoice.id is not None
+    rows, total = invoices.lines(session, invoice, query)
+    lines = Page[InvoiceLineOut](
+        items=[InvoiceLineOut.model_validate(r) for r in rows], page=query.page, per_page=query.per_page, total=total
+    )
+    out = _invoice(invoice, invoices.owed(session.connection(), invoice.id))
+    charges = [InvoiceChargeOut.model_validate(a) for a in invoices.charges_of(session, invoice.id)]
+    return InvoiceDetail.model_validate({**out, "charges": charges, "lines": lines}).model_dump(mode="json")
+
+
+@bp.post("/<int:sponsor_id>/invoices/<period>/payments", responses={201: InvoiceOut})
+@roles(Role.finance, Role.admin)
+def pay_invoice(path: InvoicePath, body: InvoicePaymentCreate):  # type: ignore[no-untyped-def]
+    """Catat transfer bank sponsor (boleh sebagian) / Record a sponsor's bank transfer (partial allowed)
+
+    Uang, ditambah sisa yang sudah ada di tagihan, membayar iuran peserta yang belum lunas berurutan menurut id
+    peserta, tiap bulan penuh; sisa yang kurang dari satu bulan disimpan di tagihan sampai pembayaran berikutnya.
+    / The money, with any remainder the invoice holds, pays its due months in participant-id order, each in
+    full; a remainder smaller than the next month stays on the invoice until the next payment.
+    """
+    session = db.session()
+    service.get(session, path.sponsor_id)
+    invoice = invoices.pay_by_transfer(
+        session,
+        path.sponsor_id,
+        path.period,
+        receipt_number=body.receipt_number,
+        amount=body.amount,
+        received_on=body.received_on,
+        recorded_by=str(current_user().id),
+        today=today(),
+    )
+    assert invoice.id is not None
+    return _invoice(invoice, invoices.owed(session.connection(), invoice.id)), 201

@@ -4,9 +4,14 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from billing.columns import RowId
+from billing.contributions.models import ContributionStatus
+from billing.contributions.schemas import Receipt
+from billing.debits.models import AttemptStatus
+from billing.fields import RequestDate, Rupiah
 from billing.pagination import Page, PageQuery
 from billing.regions.reference import is_region
-from billing.sponsors.models import BudgetType, SponsorKind, SponsorStatus
+from billing.sponsors.models import BudgetType, InvoiceStatus, SponsorKind, SponsorStatus
+from billing.tariffs.schemas import Period
 
 # One request adds at most this many members; a Pemda of 34,782 workers sends a few batches.
 MAX_MEMBERS_PER_REQUEST = 10_000
@@ -123,3 +128,76 @@ class SponsorStop(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=3, max_length=200, examples=["APBD 2026 tidak dianggarkan"])
+
+
+class InvoicePath(SponsorPath):
+    period: Period
+
+
+class InvoiceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sponsor_id: int
+    period: Period
+    member_count: int = Field(description="Bulan peserta yang ditagihkan / Members' months billed")
+    total: int = Field(description="Jumlah tagihan / Invoice total (rupiah)")
+    amount_paid: int = Field(description="Uang diterima untuk tagihan ini / Money received for it")
+    unapplied: int = Field(
+        description="Uang diterima yang belum cukup untuk satu bulan peserta / Received, not yet enough for a month"
+    )
+    owed: int = Field(description="Sisa yang harus dibayar / What it still owes")
+    status: InvoiceStatus
+    created_at: datetime
+    paid_at: datetime | None
+
+
+class InvoicePage(Page[InvoiceOut]):
+    pass
+
+
+class InvoiceLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    contribution_id: int
+    participant_id: int
+    full_name: str
+    amount_due: int
+    amount_paid: int
+    status: ContributionStatus
+
+
+class InvoiceChargeOut(BaseModel):
+    """A charge of the invoice through the sponsor's mandate."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    attempt_no: int
+    idempotency_key: str
+    amount: int
+    status: AttemptStatus
+    failure_code: str | None
+    next_retry_on: date | None = Field(description="Dicoba lagi pada / Tried again on")
+    cancel_reason: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class InvoiceDetail(InvoiceOut):
+    charges: list[InvoiceChargeOut] = Field(description="Penarikan lewat mandat / Charges through the mandate")
+    lines: Page[InvoiceLineOut] = Field(
+        description="Iuran peserta, urut id peserta (urutan pembayaran) / Members' months, by participant id "
+        "(the order money is applied in)"
+    )
+
+
+class InvoicePaymentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    receipt_number: str = Receipt
+    amount: Rupiah = Field(
+        description="Rupiah ditransfer; paling banyak sisa tagihan / Rupiah transferred: at most what is owed",
+        examples=[16800],
+    )
+    received_on: RequestDate

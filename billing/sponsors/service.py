@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.pagination import paginate
 from billing.participants.models import Participant
+from billing.sponsors.handover import hand_over
 from billing.sponsors.models import BudgetType, Payer, Sponsor, SponsorMember, SponsorStatus
 from billing.sponsors.schemas import MemberQuery, SponsorCreate, SponsorQuery
 
@@ -192,8 +193,8 @@ def remove_member(session: Session, sponsor_id: int, participant_id: int, on: da
 
 
 def stop(session: Session, sponsor_id: int, on: date, reason: str) -> Sponsor:
-    """The sponsor stops paying from ``on``: its current memberships end that day. Coverage events
-    (cause ``sponsor_stopped``) are the debit engine's job; ``members_on(id, on - 1 day)`` lists them."""
+    """The sponsor stops paying from ``on``: its current memberships end that day, and its members pay
+    their unpaid months themselves (``handover``). ``members_on(id, on - 1 day)`` lists them."""
     sponsor = get(session, sponsor_id)
     if sponsor.status == SponsorStatus.stopped:
         raise Conflict(
@@ -212,6 +213,7 @@ def stop(session: Session, sponsor_id: int, on: date, reason: str) -> Sponsor:
         .values(left_on=case((col(SponsorMember.joined_on) > on, SponsorMember.joined_on), else_=on))
     )
     session.flush()
+    hand_over(session, sponsor, on)
     return sponsor
 
 
@@ -245,11 +247,12 @@ def _current_on(on: date) -> Any:
 
 def current_sponsorships(on: date) -> Select[Any]:
     """``(participant_id, sponsor_id, payer)`` for every participant sponsored on ``on``; participants
-    without a row pay for themselves (``Payer.self``). Outer-join it for set-based billing."""
+    without a row pay for themselves (``Payer.self``). Outer-join it for set-based billing. A stopped
+    sponsor pays no month billed after it stopped, even one that began before the stop."""
     return (
         select(SponsorMember.participant_id, SponsorMember.sponsor_id, _payer())
         .join(Sponsor, col(Sponsor.id) == SponsorMember.sponsor_id)
-        .where(*_current_on(on))
+        .where(*_current_on(on), Sponsor.status == SponsorStatus.active)
     )
 
 

@@ -99,3 +99,14 @@ def test_missing_params_are_an_error_not_a_wrong_text() -> None:
         render(NoticeKind.debit_failed, {"period": "2024-06-01", "amount": 1})
     with pytest.raises(ValueError):
         render(NoticeKind.coverage_at_risk, {"last_paid": None, "through": "2024-06-01", "arrears_months": 3})
+
+
+def test_sponsor_stopped_tells_the_new_amount_and_how_to_start_a_debit() -> None:
+    params = {"sponsor": "Pemerintah Kota Bontang", "period": "2026-06-01", "amount": 8400}
+    assert render(NoticeKind.sponsor_stopped, params) == (
+        "Pemerintah Kota Bontang berhenti membayar iuran BPJS Ketenagakerjaan Anda. Mulai Juni 2026 iuran Anda "
+        "Rp8.400 per bulan dibayar sendiri. Daftarkan rekening atau e-wallet untuk penarikan otomatis lewat agen "
+        "Perisai atau kantor cabang, atau bayar di sana. / Pemerintah Kota Bontang stopped paying your BPJS "
+        "Ketenagakerjaan contributions. From June 2026 you pay Rp8,400 a month yourself. Register a bank account "
+        "or e-wallet for auto-debit with a Perisai agent or at a branch office, or pay there."
+    )

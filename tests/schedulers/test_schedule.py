@@ -9,7 +9,9 @@ from schedulers.schedule import SCHEDULE, build_scheduler
 def test_the_schedule_list() -> None:
     assert [(j.id, j.func) for j in SCHEDULE] == [
         ("generate-contributions", jobs.generate_contributions),
+        ("sponsor-invoices", jobs.sponsor_invoices),
         ("debit-run", jobs.debit_run),
+        ("sponsor-charges", jobs.sponsor_charges_run),
         ("lapse-evaluation", jobs.lapse_evaluation),
         ("settle-unknown", jobs.settle_unknown_outcomes),
         ("send-notices", jobs.send_notices),
@@ -34,6 +36,11 @@ def test_scheduler_registers_every_job_in_jakarta_time() -> None:
     snapshots = registered["report-snapshots"].trigger
     assert isinstance(snapshots, CronTrigger)
     assert (str(snapshots.fields[5]), str(snapshots.fields[6])) == ("23", "30")
+    # After generation (00:30) and after the workers' debit run (06:00).
+    invoicing, charging = registered["sponsor-invoices"].trigger, registered["sponsor-charges"].trigger
+    assert isinstance(invoicing, CronTrigger) and isinstance(charging, CronTrigger)
+    assert (str(invoicing.fields[5]), str(invoicing.fields[6])) == ("0", "45")
+    assert (str(charging.fields[5]), str(charging.fields[6])) == ("6", "15")
     for job in registered.values():
         assert job.coalesce and job.max_instances == 1
         assert job.args == (ctx,)

@@ -43,7 +43,8 @@ def test_payer_of_follows_budget_type_and_dates(engine, pids) -> None:  # type: 
         assert service.payer_of(s, p_apbd, date(2025, 12, 31)) == (Payer.self, None)  # before joining
 
         service.stop(s, apbd, MAR, "APBD habis")
-        assert service.payer_of(s, p_apbd, FEB_END) == (Payer.sponsor_apbd, apbd)  # history stays
+        # A stopped sponsor pays no month billed from now on, not even one that began before the stop.
+        assert service.payer_of(s, p_apbd, FEB_END) == (Payer.self, None)
         assert service.payer_of(s, p_apbd, MAR) == (Payer.self, None)
 
         # DBH Sawit is a government budget: no PP 50/2025 discount, like APBD.
