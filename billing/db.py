@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Response, current_app, g
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, create_engine
@@ -101,3 +101,15 @@ def violates(exc: IntegrityError, *names: str) -> bool:
         return diag.constraint_name in names
     message = str(exc.orig)
     return any(message == f"UNIQUE constraint failed: {name}" for name in names)
+
+
+def lock_rows(conn: Connection, table: str, where: str, params: dict[str, object]) -> None:
+    """Serialise, until the transaction ends, everyone who moves money through these rows (``where``
+    is SQL over ``table``). PostgreSQL: the rows' locks. SQLite: the database's write lock, taken now
+    by a write that changes nothing: pysqlite opens the transaction at its first write, and a
+    transaction that starts by writing waits for the lock (busy timeout) and then reads what is
+    current, so the checks that follow cannot act on what another writer has since changed."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SELECT 1 FROM {table} WHERE {where} FOR UPDATE"), params)
+    else:
+        conn.execute(text(f"UPDATE {table} SET id = id WHERE {where}"), params)

@@ -4,7 +4,7 @@ when a person or a job changes what they were planned on.
 
 An attempt is sent once its batch is marked ``sent_at`` (in the transaction that checked it), or once
 it is ``unknown``. Until then it can be cancelled; after, only the gateway's answer settles it. The
-batch's row is the lock both sides take (``FOR UPDATE`` on PostgreSQL; SQLite has one writer), so a
+batch's row is the lock both sides take (``billing.db.lock_rows``), so a
 cancellation and a hand-off cannot interleave: either the attempt is cancelled and never sent, or it
 is sent and a receipt recorded meanwhile makes the debit's money the participant's credit."""
 
@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, bindparam, text
 
+from billing.db import lock_rows
 from billing.timeutil import utcnow
 
 
@@ -54,9 +55,8 @@ JOIN mandate m ON m.id = a.mandate_id"""
 
 
 def lock_batch(conn: Connection, batch_id: int) -> None:
-    """Serialises a batch's hand-off with cancellations of its attempts (PostgreSQL; SQLite has one writer)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT id FROM debit_batch WHERE id = :b FOR UPDATE"), {"b": batch_id})
+    """Serialises a batch's hand-off with cancellations of its attempts."""
+    lock_rows(conn, "debit_batch", "id = :b", {"b": batch_id})
 
 
 def cancel(conn: Connection, reasons: Iterable[tuple[int, str]], today: date, status: str = "pending") -> int:

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import Connection, text
 
 from billing.contributions import settle
+from billing.db import lock_rows
 from billing.gateways.base import Gateway, ReversalKind
 from billing.ledger.models import Account, TransferKind
 from billing.ledger.service import credit_balance, post
@@ -44,8 +45,7 @@ def held(conn: Connection, attempt_id: int) -> int:
 def sync(conn: Connection, gateway: Gateway, attempt_id: int, reference: str, today: date, event_id: int | None) -> int:
     """Book what the gateway took back from (or gave back to) the charge since we last looked; returns
     the rupiah moved (negative: given back). The attempt's row is locked while it is done."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT id FROM debit_attempt WHERE id = :a FOR UPDATE"), {"a": attempt_id})
+    lock_rows(conn, "debit_attempt", "id = :a", {"a": attempt_id})
     receipt = conn.execute(text(_RECEIPT), {"k": f"debit:{attempt_id}"}).first()
     if receipt is None:
         return 0

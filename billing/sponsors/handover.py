@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import Session, col, select
 
 from billing.contributions.models import Contribution, ContributionStatus
+from billing.db import lock_rows
 from billing.debits.guards import CancelReason, cancel_unsent
 from billing.notices.models import NoticeKind
 from billing.notices.service import queue
@@ -36,8 +37,7 @@ def hand_over(session: Session, sponsor: Sponsor, on: date) -> int:
     assert sponsor.id is not None
     conn = session.connection()
     # The sponsor's invoices are locked first: a charge being handed to the gateway finishes, or waits.
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT id FROM sponsor_invoice WHERE sponsor_id = :s FOR UPDATE"), {"s": sponsor.id})
+    lock_rows(conn, "sponsor_invoice", "sponsor_id = :s", {"s": sponsor.id})
     conn.execute(
         text(
             "UPDATE sponsor_invoice_attempt SET status = 'cancelled', cancel_reason = 'sponsor_stopped',"

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, literal_column, text
 from sqlmodel import Session, col, select
 
 from billing.contributions.models import Contribution
+from billing.db import lock_rows
 from billing.errors import InvalidInput, NotFound
 from billing.ledger.models import Account
 from billing.pagination import PageQuery, paginate
@@ -98,9 +99,8 @@ def refresh_sponsor(conn: Connection, sponsor_id: int) -> None:
 
 
 def lock(conn: Connection, invoice_id: int) -> None:
-    """Serialises everything that moves an invoice's money (PostgreSQL; SQLite has one writer)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT id FROM sponsor_invoice WHERE id = :i FOR UPDATE"), {"i": invoice_id})
+    """Serialises everything that moves an invoice's money."""
+    lock_rows(conn, "sponsor_invoice", "id = :i", {"i": invoice_id})
 
 
 def owed(conn: Connection, invoice_id: int) -> int:

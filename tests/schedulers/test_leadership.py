@@ -29,8 +29,18 @@ def _at(hour: int, minute: int = 0) -> datetime:
     [
         (_at(0, 10), []),
         (_at(0, 30), ["generate-contributions"]),
-        (_at(7), ["generate-contributions", "debit-run"]),
-        (_at(23, 45), ["generate-contributions", "debit-run", "lapse-evaluation", "report-snapshots"]),
+        (_at(7), ["generate-contributions", "sponsor-invoices", "debit-run", "sponsor-charges"]),
+        (
+            _at(23, 45),
+            [
+                "generate-contributions",
+                "sponsor-invoices",
+                "debit-run",
+                "sponsor-charges",
+                "lapse-evaluation",
+                "report-snapshots",
+            ],
+        ),
     ],
 )
 def test_the_daily_jobs_missed_by_a_late_start(now: datetime, expected: list[str]) -> None:
@@ -40,7 +50,12 @@ def test_the_daily_jobs_missed_by_a_late_start(now: datetime, expected: list[str
 def test_missed_jobs_are_read_in_the_schedules_time_zone() -> None:
     # 23:30 UTC on the 4th is 06:30 in Jakarta on the 5th: the debit run's time has passed there.
     utc = datetime(2024, 6, 4, 23, 30, tzinfo=ZoneInfo("UTC"))
-    assert [j.id for j in process.missed_today(utc, "Asia/Jakarta")] == ["generate-contributions", "debit-run"]
+    assert [j.id for j in process.missed_today(utc, "Asia/Jakarta")] == [
+        "generate-contributions",
+        "sponsor-invoices",
+        "debit-run",
+        "sponsor-charges",
+    ]
 
 
 def _recording(monkeypatch: pytest.MonkeyPatch, calls: list[str], fail: str = "") -> None:
@@ -60,8 +75,8 @@ def test_catch_up_runs_every_missed_job_even_after_one_fails(monkeypatch: pytest
     calls: list[str] = []
     _recording(monkeypatch, calls, fail="generate-contributions")
     ctx = jobs.JobContext(Settings(database_url="sqlite://"), create_engine("sqlite://"))
-    assert process.catch_up(ctx, _at(7)) == ["debit-run"]
-    assert calls == ["generate-contributions", "debit-run"]
+    assert process.catch_up(ctx, _at(7)) == ["sponsor-invoices", "debit-run", "sponsor-charges"]
+    assert calls == ["generate-contributions", "sponsor-invoices", "debit-run", "sponsor-charges"]
 
 
 def test_postgresql_lets_one_scheduler_lead_and_a_standby_take_over(_postgresql_database: str) -> None:
@@ -114,13 +129,13 @@ def test_a_standby_process_loop_takes_over_and_catches_up(monkeypatch: pytest.Mo
         for stop in stops
     ]
     threads[0].start()
-    _wait(lambda: len(calls) == 2)
+    _wait(lambda: len(calls) == 4)
     threads[1].start()
     threading.Event().wait(0.3)
-    assert calls == ["generate-contributions", "debit-run"]  # the standby did nothing
+    assert len(calls) == 4  # the standby did nothing
     stops[0].set()
     threads[0].join(5)
-    _wait(lambda: len(calls) == 4)  # the standby became active and caught up
+    _wait(lambda: len(calls) == 8)  # the standby became active and caught up
     stops[1].set()
     threads[1].join(5)
     assert not any(t.is_alive() for t in threads)
