@@ -51,6 +51,7 @@ class TransferKind(StrEnum):
     refund_released = "refund_released"  # the refund failed: the money is credit again
     write_off = "write_off"
     opening = "opening"
+    repriced = "repriced"  # paid beyond a month's new, lower price (a discount, a lower income): to credit
 
 
 class LedgerTransfer(SQLModel, table=True):

@@ -15,6 +15,7 @@ class NoticeKind(StrEnum):
     debit_failed = "debit_failed"
     coverage_at_risk = "coverage_at_risk"
     coverage_ended = "coverage_ended"
+    debit_day_moved = "debit_day_moved"
 
 
 class Notice(SQLModel, table=True):

@@ -4,7 +4,8 @@ stored with the notice when it was written, so it tells what was true then:
 - ``debit_upcoming``: amount, period, debit_on, account (the mandate's display, e.g. "BRI ••••1234");
 - ``debit_failed``: code, amount, period, next_try (null when no retry is scheduled);
 - ``coverage_at_risk``: last_paid, through (the latest month already due), arrears_months;
-- ``coverage_ended``: cause, last_paid (null if never paid), arrears_months.
+- ``coverage_ended``: cause, last_paid (null if never paid), arrears_months;
+- ``debit_day_moved``: old_day, new_day, account.
 
 Dates are ISO strings in the params."""
 
@@ -108,11 +109,21 @@ def coverage_ended(p: Params) -> str:
     )
 
 
+def debit_day_moved(p: Params) -> str:
+    old, new, account = int(p["old_day"]), int(p["new_day"]), p["account"]
+    return (
+        f"Iuran BPJS Ketenagakerjaan jatuh tempo tanggal 15 setiap bulan, jadi tanggal debit dari {account} "
+        f"dipindah dari tanggal {old} ke tanggal {new}. / BPJS Ketenagakerjaan contributions are due on the "
+        f"15th of each month, so the debit from {account} moves from day {old} to day {new}."
+    )
+
+
 RENDERERS: dict[NoticeKind, Callable[[Params], str]] = {
     NoticeKind.debit_upcoming: debit_upcoming,
     NoticeKind.debit_failed: debit_failed,
     NoticeKind.coverage_at_risk: coverage_at_risk,
     NoticeKind.coverage_ended: coverage_ended,
+    NoticeKind.debit_day_moved: debit_day_moved,
 }
 
 

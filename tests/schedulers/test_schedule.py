@@ -9,6 +9,7 @@ from schedulers.schedule import SCHEDULE, build_scheduler
 def test_the_schedule_list() -> None:
     assert [(j.id, j.func) for j in SCHEDULE] == [
         ("generate-contributions", jobs.generate_contributions),
+        ("discount-credit", jobs.discount_credit),
         ("debit-run", jobs.debit_run),
         ("lapse-evaluation", jobs.lapse_evaluation),
         ("settle-unknown", jobs.settle_unknown_outcomes),
