@@ -30,10 +30,10 @@ def _recovery(engine: Engine) -> float:
 def _simulate(url: str, strategy: str, tokens: list[str]) -> float:
     settings = Settings(database_url=url, retry_strategy=strategy, log_level="WARNING")
     engine = make_engine(url)
-    # Workers pick their debit day; many days fall in "tanggal tua", when last month's pay is spent.
+    # Workers pick their debit day, on or before the 15th when the month is due.
     days = random.Random(3)
     for token in tokens:
-        enrol(engine, START, token, debit_day=days.randint(1, 28))
+        enrol(engine, START, token, debit_day=days.randint(1, 15))
     World.create(engine, settings, START).days(START, END)
     rate = _recovery(engine)
     engine.dispose()
