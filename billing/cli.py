@@ -17,6 +17,7 @@ def register_commands(app: Flask) -> None:
     from billing.regions.cli import regions
     from billing.reports.cli import report
     from billing.simulation.cli import scenario, simulate
+    from billing.tariffs.cli import tariffs
 
     for group in (
         db_group,
@@ -35,6 +36,7 @@ def register_commands(app: Flask) -> None:
         report,
         simulate,
         scenario,
+        tariffs,
     ):
         app.cli.add_command(group)
 
