@@ -8,8 +8,10 @@ paid months are left as paid."""
 
 from datetime import date
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from billing.contributions.models import Contribution
 from billing.contributions.pricing import due_from, quote_month, set_price
 from billing.debits.guards import CancelReason, cancel_unsent
 from billing.errors import Conflict, InvalidInput
@@ -57,12 +59,13 @@ def change(
     """Record the change and price the generated due months from it again; returns the change and the
     months whose price changed."""
     assert participant.id is not None
+    # One change of a participant at a time (PostgreSQL; SQLite has one writer anyway).
+    session.refresh(participant, with_for_update=True)
     month = body.month
     _check(participant, month, today)
     past = history(session, participant.id)
     if not past:
-        start = min(month_start(participant.enrolled_on), month)
-        session.add(_row(participant, start, participant.declared_income, participant.jht, ENROLMENT))
+        session.add(_row(participant, _first_month(session, participant, month), *_columns(participant), ENROLMENT))
     income, jht = _profile_at(past, participant, month)
     row = _row(
         participant,
@@ -78,6 +81,18 @@ def change(
     return row, _reprice(session, participant, month, row.id, today)
 
 
+def _columns(participant: Participant) -> tuple[int, bool]:
+    return participant.declared_income, participant.jht
+
+
+def _first_month(session: Session, participant: Participant, month: date) -> date:
+    """The first month the profile held until now priced: enrolment, or an earlier month on record."""
+    earliest = session.exec(
+        select(func.min(Contribution.period)).where(Contribution.participant_id == participant.id)
+    ).one()
+    return min(d for d in (month_start(participant.enrolled_on), earliest, month) if d is not None)
+
+
 def _row(participant: Participant, month: date, income: int, jht: bool, actor: str) -> ParticipantProfileChange:
     assert participant.id is not None
     return ParticipantProfileChange(
@@ -89,7 +104,7 @@ def _profile_at(past: list[ParticipantProfileChange], participant: Participant, 
     # ``past`` is ordered by month, then id: the last one not after ``month`` is in force.
     in_force = [c for c in past if c.effective_from <= month]
     if not in_force:
-        return participant.declared_income, participant.jht
+        return _columns(participant)
     return in_force[-1].declared_income, in_force[-1].jht
 
 
