@@ -71,15 +71,16 @@ def set_price(
     quote: Quote,
     today: date,
     excess_key: str,
-) -> int:
+) -> int | None:
     """Price a due or paid month at ``quote``: its lines and amount due. Money paid beyond the new price
-    goes to the participant's credit under ``excess_key`` (posted once). Returns that excess; the
-    caller cancels the month's unsent attempts. Written only if the month still has the price read."""
+    goes to the participant's credit under ``excess_key`` (posted once). Returns that excess, or None
+    (nothing written) when the month no longer has the price read; the caller cancels the month's
+    unsent attempts."""
     assert contribution.id is not None
     excess = max(0, contribution.amount_paid - quote.total)
     params = {"cid": contribution.id, "due": quote.total, "excess": excess, "was": contribution.amount_due}
     if not conn.execute(text(_PRICE), params).rowcount:
-        return 0
+        return None
     conn.execute(text("DELETE FROM contribution_line WHERE contribution_id = :cid"), {"cid": contribution.id})
     conn.execute(
         text(

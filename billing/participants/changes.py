@@ -129,7 +129,10 @@ def _reprice(session: Session, participant: Participant, month: date, change_id:
         quote = quote_month(session, load_tariff(session, contribution.period), participant, Payer(contribution.payer))
         if quote.total == contribution.amount_due:
             continue
-        excess += set_price(conn, contribution, quote, today, f"repriced:{contribution.id}:{change_id}")
+        moved = set_price(conn, contribution, quote, today, f"repriced:{contribution.id}:{change_id}")
+        if moved is None:
+            continue
+        excess += moved
         changed.append(contribution.period)
         changed_ids.append(contribution.id)
     cancel_unsent(conn, changed_ids, CancelReason.amount_changed, today)

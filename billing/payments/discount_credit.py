@@ -68,6 +68,8 @@ def grant(session: Session, today: date) -> Granted:
         if quote.total >= contribution.amount_due:
             continue
         excess = set_price(conn, contribution, quote, today, f"discount_credit:{contribution.id}")
+        if excess is None:
+            continue
         repriced.append(contribution.id)
         if excess:
             credited += excess
