@@ -18,6 +18,7 @@ def register_commands(app: Flask) -> None:
     from billing.reports.cli import report
     from billing.simulation.cli import scenario, simulate
     from billing.sponsors.cli import sponsors
+    from billing.tariffs.cli import tariffs
 
     for group in (
         db_group,
@@ -37,6 +38,7 @@ def register_commands(app: Flask) -> None:
         report,
         simulate,
         scenario,
+        tariffs,
     ):
         app.cli.add_command(group)
 

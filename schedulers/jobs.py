@@ -18,6 +18,7 @@ from billing.gateways.base import Gateway
 from billing.gateways.stripe.intents import webhook_event
 from billing.notices.service import queue_upcoming, send_due
 from billing.payments import credit, refunds
+from billing.payments.discount_credit import grant as grant_discount_credit
 from billing.reports.snapshot import refresh as refresh_reports
 from billing.settings import Settings
 from billing.simulation.clock import effective_today
@@ -72,6 +73,13 @@ def sponsor_charges_run(ctx: JobContext, today: date | None = None) -> dict[str,
     """Charge the open sponsor invoices whose debit day has come, and retries due, by their mandates."""
     day = ctx.today(today)
     return sponsor_charges.collect(ctx.engine, ctx.gateway_on(day), retry_policy(ctx.settings), day)
+
+
+def discount_credit(ctx: JobContext, today: date | None = None) -> int:
+    """PP 50/2025: months paid or priced at full price inside a discount window, priced down; the
+    excess paid becomes credit. Returns how many months were priced down."""
+    with unit_of_work(ctx.engine) as session:
+        return grant_discount_credit(session, ctx.today(today)).months
 
 
 def debit_run(ctx: JobContext, today: date | None = None) -> int:

@@ -39,6 +39,12 @@ SCHEDULE: tuple[Job, ...] = (
         "Buat iuran bulan ini dan bulan depan / Create this and next month's contributions",
     ),
     Job(
+        "discount-credit",
+        jobs.discount_credit,
+        {"type": "cron", "hour": 0, "minute": 40},
+        "Iuran lunas tanpa diskon PP 50/2025 jadi saldo / Full-price months in a discount window become credit",
+    ),
+    Job(
         "sponsor-invoices",
         jobs.sponsor_invoices,
         {"type": "cron", "hour": 0, "minute": 45},

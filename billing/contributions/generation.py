@@ -2,6 +2,7 @@
 
 1. The participants still missing the month (billable, no contribution yet), each with its payer
    from the sponsorship current on the month's first day, are staged in a temporary table.
+   Its profile (declared income, JHT) is the one in force for the month (``pricing.changes_in_force``).
 2. The tariff is loaded once; each distinct (declared income, JHT, sector category, payer) profile
    is quoted once in Python, into two more temporary tables (totals, lines).
 3. One ``INSERT … SELECT`` creates the contributions, one more their lines.
@@ -32,6 +33,7 @@ from sqlmodel import Session, col, select
 
 from billing.contributions.due_dates import due_date_for
 from billing.contributions.models import Contribution, ContributionLine, ContributionStatus
+from billing.contributions.pricing import changes_in_force
 from billing.participants.models import CoverageStatus, Participant, SectorCategory
 from billing.sponsors.models import Payer
 from billing.sponsors.service import current_sponsorships
@@ -123,16 +125,18 @@ def _lock_month(session: Session, period: date) -> None:
 def _stage_missing(session: Session, period: date, ids: Sequence[int] | None) -> None:
     """Billable participants without a contribution for ``period``, with their payer."""
     sponsorship = current_sponsorships(period).subquery("sponsorship")
+    profile = changes_in_force(period)
     stmt = (
         select(
             col(Participant.id),
-            Participant.declared_income,
-            Participant.jht,
+            func.coalesce(profile.c.declared_income, Participant.declared_income),
+            func.coalesce(profile.c.jht, Participant.jht),
             Participant.sector_category,
             func.coalesce(sponsorship.c.payer, Payer.self.value),
             sponsorship.c.sponsor_id,
         )
         .outerjoin(sponsorship, sponsorship.c.participant_id == Participant.id)
+        .outerjoin(profile, profile.c.participant_id == Participant.id)
         .where(
             col(Participant.status).in_([s.value for s in BILLABLE]),
             ~exists().where(Contribution.participant_id == Participant.id, Contribution.period == period),

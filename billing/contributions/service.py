@@ -12,6 +12,7 @@ from billing.contributions import settle
 from billing.contributions.due_dates import due_date_for
 from billing.contributions.generation import BILLABLE
 from billing.contributions.models import Contribution, ContributionLine, ContributionStatus, PaidVia
+from billing.contributions.pricing import quote_month
 from billing.contributions.schemas import ContributionQuery
 from billing.debits.guards import CancelReason, cancel_unsent
 from billing.errors import Conflict, InvalidInput, NotFound
@@ -19,7 +20,7 @@ from billing.ledger.models import Account, TransferKind
 from billing.ledger.service import post
 from billing.pagination import paginate
 from billing.participants import service as participants
-from billing.participants.models import Participant, SectorCategory
+from billing.participants.models import Participant
 from billing.payments import receipts
 from billing.payments.models import ReceiptChannel
 from billing.payments.receipts import record_for_months
@@ -90,9 +91,7 @@ def _create(session: Session, participant: Participant, period: date) -> Contrib
     """One month's contribution with its lines, priced as monthly generation would price it."""
     assert participant.id is not None
     payer, sponsor_id = payer_of(session, participant.id, period)
-    quote = load_tariff(session, period).quote(
-        participant.declared_income, participant.jht, SectorCategory(participant.sector_category), payer
-    )
+    quote = quote_month(session, load_tariff(session, period), participant, payer)
     contribution = Contribution(
         participant_id=participant.id,
         period=period,

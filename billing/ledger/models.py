@@ -55,6 +55,7 @@ class TransferKind(StrEnum):
     opening = "opening"
     sponsor_debit = "sponsor_debit"  # a successful charge of a sponsor's invoice at the gateway
     sponsor_applied = "sponsor_applied"  # sponsor money paying one member's month
+    repriced = "repriced"  # paid beyond a month's new, lower price (a discount, a lower income): to credit
 
 
 class LedgerTransfer(SQLModel, table=True):

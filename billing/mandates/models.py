@@ -46,8 +46,8 @@ class Mandate(SQLModel, table=True):
             "(participant_id IS NULL AND sponsor_id IS NOT NULL)",
             name="ck_mandate_one_owner",
         ),
-        # Day 29-31 do not exist in every month.
-        CheckConstraint("debit_day BETWEEN 1 AND 28", name="ck_mandate_debit_day"),
+        # On or before the 15th, when a month's contribution is due (debit days past it were moved by 0014).
+        CheckConstraint("debit_day BETWEEN 1 AND 15", name="ck_mandate_debit_day"),
         Index(
             "uq_mandate_live_participant",
             "participant_id",

@@ -3,8 +3,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from billing.columns import RowId
+from billing.contributions.due_dates import DUE_DAY
 from billing.fields import JsonInt
 from billing.gateways.registry import known_gateways
 from billing.mandates.models import ConsentSource, MandateChannel, MandateStatus
@@ -53,7 +55,24 @@ PaymentMethod = Annotated[
     str, Field(min_length=1, max_length=255, examples=["sim_ok"]), AfterValidator(_payment_method)
 ]
 Display = Annotated[str, Field(min_length=1, max_length=40, examples=["BRI ••••1234"]), AfterValidator(_display)]
-DebitDay = Annotated[JsonInt, Field(ge=1, le=28, description="Tanggal debit 1-28 / Day of month 1-28")]
+
+
+def _on_or_before_due(day: int) -> int:
+    # A month's contribution is due on the 15th: a later first debit would make every month late.
+    if day > DUE_DAY:
+        raise PydanticCustomError(
+            "debit_day_after_due_date",
+            f"tanggal debit paling lambat tanggal {DUE_DAY}, hari jatuh tempo iuran / "
+            f"the debit day must be on or before the {DUE_DAY}th, the contribution's due date",
+        )
+    return day
+
+
+DebitDay = Annotated[
+    JsonInt,
+    Field(ge=1, description=f"Tanggal debit 1-{DUE_DAY} / Day of month 1-{DUE_DAY}"),
+    AfterValidator(_on_or_before_due),
+]
 
 
 class MandateCreate(BaseModel):

@@ -16,6 +16,7 @@ class NoticeKind(StrEnum):
     coverage_at_risk = "coverage_at_risk"
     coverage_ended = "coverage_ended"
     sponsor_stopped = "sponsor_stopped"  # the sponsor stopped: the worker pays from now on
+    debit_day_moved = "debit_day_moved"
 
 
 class Notice(SQLModel, table=True):

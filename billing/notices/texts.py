@@ -6,6 +6,7 @@ stored with the notice when it was written, so it tells what was true then:
 - ``coverage_at_risk``: last_paid, through (the latest month already due), arrears_months;
 - ``coverage_ended``: cause, last_paid (null if never paid), arrears_months;
 - ``sponsor_stopped``: sponsor (its name), period (the first month the worker pays), amount (that month's).
+- ``debit_day_moved``: old_day, new_day, account.
 
 Dates are ISO strings in the params."""
 
@@ -121,12 +122,22 @@ def sponsor_stopped(p: Params) -> str:
     )
 
 
+def debit_day_moved(p: Params) -> str:
+    old, new, account = int(p["old_day"]), int(p["new_day"]), p["account"]
+    return (
+        f"Iuran BPJS Ketenagakerjaan jatuh tempo tanggal 15 setiap bulan, jadi tanggal debit dari {account} "
+        f"dipindah dari tanggal {old} ke tanggal {new}. / BPJS Ketenagakerjaan contributions are due on the "
+        f"15th of each month, so the debit from {account} moves from day {old} to day {new}."
+    )
+
+
 RENDERERS: dict[NoticeKind, Callable[[Params], str]] = {
     NoticeKind.debit_upcoming: debit_upcoming,
     NoticeKind.debit_failed: debit_failed,
     NoticeKind.coverage_at_risk: coverage_at_risk,
     NoticeKind.coverage_ended: coverage_ended,
     NoticeKind.sponsor_stopped: sponsor_stopped,
+    NoticeKind.debit_day_moved: debit_day_moved,
 }
 
 

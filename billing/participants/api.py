@@ -4,7 +4,7 @@ from billing import db
 from billing.auth.guard import STAFF, current_user, roles, visible_participant
 from billing.auth.models import Role
 from billing.coverage import service as coverage
-from billing.participants import service
+from billing.participants import changes, service
 from billing.participants.schemas import (
     CancelBody,
     ParticipantCreate,
@@ -12,6 +12,10 @@ from billing.participants.schemas import (
     ParticipantPage,
     ParticipantPath,
     ParticipantQuery,
+    ProfileChangeBody,
+    ProfileChangeList,
+    ProfileChangeOut,
+    ProfileChangeResult,
 )
 from billing.settings import today
 
@@ -73,3 +77,26 @@ def reregister_participant(path: ParticipantPath):  # type: ignore[no-untyped-de
     participant = service.get(session, path.participant_id)
     coverage.reregister(session, participant, today())
     return ParticipantOut.model_validate(participant).model_dump(mode="json")
+
+
+@bp.patch("/<int:participant_id>", responses={200: ProfileChangeResult})
+@roles(Role.admin, Role.finance, Role.worker)
+def change_profile(path: ParticipantPath, body: ProfileChangeBody):  # type: ignore[no-untyped-def]
+    """Ubah penghasilan atau program mulai suatu bulan / Change income or programmes from a month on"""
+    visible_participant(path.participant_id)
+    session = db.session()
+    participant = service.get(session, path.participant_id)
+    row, repriced = changes.change(session, participant, body, f"user:{current_user().id}", today())
+    out = ProfileChangeResult(**ProfileChangeOut.model_validate(row).model_dump(), repriced=repriced)
+    return out.model_dump(mode="json")
+
+
+@bp.get("/<int:participant_id>/profile-changes", responses={200: ProfileChangeList})
+@roles(*STAFF, Role.worker)
+def list_profile_changes(path: ParticipantPath):  # type: ignore[no-untyped-def]
+    """Riwayat perubahan penghasilan dan program / History of income and programme changes"""
+    visible_participant(path.participant_id)
+    session = db.session()
+    service.get(session, path.participant_id)
+    items = [ProfileChangeOut.model_validate(c) for c in changes.history(session, path.participant_id)]
+    return ProfileChangeList(items=items).model_dump(mode="json")

@@ -1,10 +1,10 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from billing.columns import created_at, enum_field
+from billing.columns import created_at, enum_field, money
 
 
 class Ecosystem(StrEnum):
@@ -63,6 +63,30 @@ class Participant(SQLModel, table=True):
     status: CoverageStatus = enum_field(CoverageStatus, default=CoverageStatus.registered, index=True)
     enrolment_source: EnrolmentSource = enum_field(EnrolmentSource, default=EnrolmentSource.api)
     enrolled_on: date
+    created_at: datetime = created_at()
+
+    @property
+    def programs(self) -> list[str]:
+        return ["JKK", "JKM", "JHT"] if self.jht else ["JKK", "JKM"]
+
+
+class ParticipantProfileChange(SQLModel, table=True):
+    """A declared income or programme choice and the month it prices from. The month's price uses the
+    latest change in force for it (the newest row wins among equal months); a participant without
+    changes is priced by their own columns, which always hold the latest declaration."""
+
+    __tablename__ = "participant_profile_change"
+    __table_args__ = (
+        CheckConstraint("declared_income > 0", name="ck_profile_change_income_positive"),
+        Index("ix_profile_change_participant_month", "participant_id", "effective_from"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id")
+    effective_from: date  # a month's first day
+    declared_income: int = money()
+    jht: bool
+    changed_by: str = Field(max_length=40)  # "user:<id>", or "enrolment" for the profile held before
     created_at: datetime = created_at()
 
     @property

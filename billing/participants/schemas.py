@@ -1,7 +1,7 @@
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from billing.columns import RowId
 from billing.fields import JsonInt
@@ -102,3 +102,59 @@ class CancelBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str | None = Field(default=None, max_length=200)
+
+
+class ProfileChangeBody(BaseModel):
+    """A new declared income, programme choice, or both, from a month not yet generated or still due."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    declared_income: JsonInt | None = Field(
+        default=None, gt=0, le=1_000_000_000, description="Rupiah per bulan / Rupiah per month"
+    )
+    programs: list[Program] | None = Field(default=None, examples=[["JKK", "JKM", "JHT"]])
+    effective_from: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2027-01"], description="YYYY-MM")
+
+    @field_validator("declared_income", "programs", mode="before")
+    @classmethod
+    def _not_null(cls, v: Any) -> Any:
+        if v is None:
+            raise ValueError("tidak boleh null; hilangkan kolomnya / must not be null; leave the field out")
+        return v
+
+    @field_validator("programs")
+    @classmethod
+    def _programs(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            programs_to_jht(v)
+        return v
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if self.declared_income is None and self.programs is None:
+            raise ValueError("kirim declared_income, programs, atau keduanya / send declared_income, programs, or both")
+        return self
+
+    @property
+    def month(self) -> date:
+        return date(int(self.effective_from[:4]), int(self.effective_from[5:7]), 1)
+
+
+class ProfileChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    participant_id: int
+    effective_from: date
+    declared_income: int
+    programs: list[Program]
+    changed_by: str
+    created_at: datetime
+
+
+class ProfileChangeResult(ProfileChangeOut):
+    repriced: list[date] = Field(description="Bulan yang dihitung ulang / Generated months priced again")
+
+
+class ProfileChangeList(BaseModel):
+    items: list[ProfileChangeOut]

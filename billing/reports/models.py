@@ -11,7 +11,7 @@ from billing.columns import timestamp
 
 # The breakdowns of ``coverage_month``: ``all`` has one row per regency and month (value ''); the
 # others one row per value: ``ecosystem``, ``payer`` (self/sponsor_apbd/sponsor_csr), ``sponsor``
-# (its id), ``channel`` (bank/ewallet/none), ``debit_day`` (1-28/none), ``tenure`` (whole months since
+# (its id), ``channel`` (bank/ewallet/none), ``debit_day`` (1-15/none), ``tenure`` (whole months since
 # enrolment), ``cohort`` (enrolment month YYYY-MM) and ``cause`` (the cause of lapses and endings).
 DIMENSIONS = ("all", "ecosystem", "payer", "sponsor", "channel", "debit_day", "tenure", "cohort", "cause")
 

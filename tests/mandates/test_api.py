@@ -37,7 +37,8 @@ def _total(client, tok: str) -> int:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("overrides", "field", "hint"),
     [
-        ({"debit_day": 31}, "debit_day", "less than or equal to 28"),
+        ({"debit_day": 31}, "debit_day", "on or before the 15th"),
+        ({"debit_day": 16}, "debit_day", "tanggal debit paling lambat tanggal 15"),
         ({"debit_day": 0}, "debit_day", "greater than or equal to 1"),
         ({"payment_method": "1234 5678 9012"}, "payment_method", "account number"),
         ({"payment_method": "0012-3456-78"}, "payment_method", "account number"),
@@ -55,6 +56,20 @@ def test_invalid_mandate_is_422_and_nothing_written(client, admin, overrides, fi
     assert [e["field"] for e in problem["errors"]] == [field]
     assert hint in problem["errors"][0]["message"]
     assert _total(client, admin) == 0
+
+
+@pytest.mark.parametrize("day", [16, 28])
+def test_debit_day_after_the_due_date_is_refused_with_its_code(client, admin, day) -> None:  # type: ignore[no-untyped-def]
+    """A month is due on the 15th: a first debit later than that would make every month late."""
+    pid = enrol(client, admin)["id"]
+    resp = client.post("/api/v1/mandates", json=mandate_body(participant_id=pid, debit_day=day), headers=auth(admin))
+    assert (resp.status_code, resp.mimetype) == (422, "application/problem+json")
+    assert [(e["field"], e["type"]) for e in resp.get_json()["errors"]] == [("debit_day", "debit_day_after_due_date")]
+    made = _create(client, admin, participant_id=pid, debit_day=15)
+    patched = client.patch(f"/api/v1/mandates/{made['id']}", json={"debit_day": day}, headers=auth(admin))
+    assert patched.status_code == 422
+    assert patched.get_json()["errors"][0]["type"] == "debit_day_after_due_date"
+    assert client.get(f"/api/v1/mandates/{made['id']}", headers=auth(admin)).get_json()["debit_day"] == 15
 
 
 def test_owner_must_be_exactly_one(client, admin) -> None:  # type: ignore[no-untyped-def]
@@ -145,10 +160,10 @@ def test_sponsor_mandate_is_one_live_per_sponsor(client, admin) -> None:  # type
 def test_patch_changes_details_and_is_audited(client, admin) -> None:  # type: ignore[no-untyped-def]
     mandate = _create(client, admin, participant_id=enrol(client, admin)["id"])
     url = f"/api/v1/mandates/{mandate['id']}"
-    resp = client.patch(url, json={"debit_day": 26, "display": "BNI ••••9876"}, headers=auth(admin))
+    resp = client.patch(url, json={"debit_day": 15, "display": "BNI ••••9876"}, headers=auth(admin))
     assert resp.status_code == 200
     assert (resp.get_json()["debit_day"], resp.get_json()["display"], resp.get_json()["status"]) == (
-        26,
+        15,
         "BNI ••••9876",
         "pending",
     )
@@ -158,12 +173,12 @@ def test_patch_changes_details_and_is_audited(client, admin) -> None:  # type: i
         "pending",
         "updated: debit_day, display",
     )
-    for bad in ({}, {"debit_day": None}, {"debit_day": 29}, {"payment_method": "123456789"}):
+    for bad in ({}, {"debit_day": None}, {"debit_day": 16}, {"payment_method": "123456789"}):
         assert client.patch(url, json=bad, headers=auth(admin)).status_code == 422
     client.post(f"{url}/revoke", headers=auth(admin))
     closed = client.patch(url, json={"debit_day": 1}, headers=auth(admin))
     assert (closed.status_code, closed.get_json()["code"]) == (409, "mandate_closed")
-    assert client.get(url, headers=auth(admin)).get_json()["debit_day"] == 26
+    assert client.get(url, headers=auth(admin)).get_json()["debit_day"] == 15
 
 
 def test_worker_sees_and_changes_only_their_own(app, client, admin) -> None:  # type: ignore[no-untyped-def]

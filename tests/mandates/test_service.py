@@ -95,7 +95,7 @@ def _raw(session: Session, **overrides: object) -> None:
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"debit_day": 31},
+        {"debit_day": 16},  # after the due date (the 15th)
         {"debit_day": 0},
         {"sponsor_id": None, "participant_id": None},
         {"status": "active"},  # a second live mandate, next to the pending one

@@ -29,11 +29,12 @@ def _at(hour: int, minute: int = 0) -> datetime:
     [
         (_at(0, 10), []),
         (_at(0, 30), ["generate-contributions"]),
-        (_at(7), ["generate-contributions", "sponsor-invoices", "debit-run", "sponsor-charges"]),
+        (_at(7), ["generate-contributions", "discount-credit", "sponsor-invoices", "debit-run", "sponsor-charges"]),
         (
             _at(23, 45),
             [
                 "generate-contributions",
+                "discount-credit",
                 "sponsor-invoices",
                 "debit-run",
                 "sponsor-charges",
@@ -52,6 +53,7 @@ def test_missed_jobs_are_read_in_the_schedules_time_zone() -> None:
     utc = datetime(2024, 6, 4, 23, 30, tzinfo=ZoneInfo("UTC"))
     assert [j.id for j in process.missed_today(utc, "Asia/Jakarta")] == [
         "generate-contributions",
+        "discount-credit",
         "sponsor-invoices",
         "debit-run",
         "sponsor-charges",
@@ -75,8 +77,8 @@ def test_catch_up_runs_every_missed_job_even_after_one_fails(monkeypatch: pytest
     calls: list[str] = []
     _recording(monkeypatch, calls, fail="generate-contributions")
     ctx = jobs.JobContext(Settings(database_url="sqlite://"), create_engine("sqlite://"))
-    assert process.catch_up(ctx, _at(7)) == ["sponsor-invoices", "debit-run", "sponsor-charges"]
-    assert calls == ["generate-contributions", "sponsor-invoices", "debit-run", "sponsor-charges"]
+    assert process.catch_up(ctx, _at(7)) == ["discount-credit", "sponsor-invoices", "debit-run", "sponsor-charges"]
+    assert calls == ["generate-contributions", "discount-credit", "sponsor-invoices", "debit-run", "sponsor-charges"]
 
 
 def test_postgresql_lets_one_scheduler_lead_and_a_standby_take_over(_postgresql_database: str) -> None:
@@ -129,13 +131,13 @@ def test_a_standby_process_loop_takes_over_and_catches_up(monkeypatch: pytest.Mo
         for stop in stops
     ]
     threads[0].start()
-    _wait(lambda: len(calls) == 4)
+    _wait(lambda: len(calls) == 5)
     threads[1].start()
     threading.Event().wait(0.3)
-    assert len(calls) == 4  # the standby did nothing
+    assert len(calls) == 5  # the standby did nothing
     stops[0].set()
     threads[0].join(5)
-    _wait(lambda: len(calls) == 8)  # the standby became active and caught up
+    _wait(lambda: len(calls) == 10)  # the standby became active and caught up
     stops[1].set()
     threads[1].join(5)
     assert not any(t.is_alive() for t in threads)

@@ -9,6 +9,7 @@ from schedulers.schedule import SCHEDULE, build_scheduler
 def test_the_schedule_list() -> None:
     assert [(j.id, j.func) for j in SCHEDULE] == [
         ("generate-contributions", jobs.generate_contributions),
+        ("discount-credit", jobs.discount_credit),
         ("sponsor-invoices", jobs.sponsor_invoices),
         ("debit-run", jobs.debit_run),
         ("sponsor-charges", jobs.sponsor_charges_run),

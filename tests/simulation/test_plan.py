@@ -10,6 +10,7 @@ def test_a_day_runs_every_scheduled_job_in_time_order() -> None:
     timed = [job_id for job_id in plan if job_id not in ("settle-unknown", "send-notices", "worker")]
     assert timed == [
         "generate-contributions",
+        "discount-credit",
         "sponsor-invoices",
         "debit-run",
         "sponsor-charges",
