@@ -8,6 +8,7 @@ from flask_openapi3 import Info, OpenAPI
 from billing import db, errors, headers, health, observability, requests, web
 from billing.audit import api_writes
 from billing.auth import browser
+from billing.openapi_doc import BillingOpenAPI
 from billing.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -16,7 +17,8 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None) -> OpenAPI:
     """The app factory: nothing connects to a database until a request needs it."""
     settings = settings or Settings()
-    app = OpenAPI(
+    # The document it serves is finished in billing/openapi_doc.py (problems, examples, operation ids).
+    app = BillingOpenAPI(
         __name__,
         info=Info(
             title="BPU auto-debit billing",

@@ -17,6 +17,10 @@ tag = Tag(name="reports", description="Cakupan dan peserta keluar-masuk / Covera
 bp = APIBlueprint("reports", __name__, url_prefix="/api/v1/reports", abp_tags=[tag])
 
 
+# 404: an unknown region. The other formats' media types and the PDF's 503 are documented by
+# billing/openapi_doc.py from the ``format`` choices.
+
+
 def _format(query: ReportQuery) -> str:
     if query.format:
         return query.format
@@ -44,7 +48,7 @@ def _answer(report: ChurnReport | CoverageReport, query: ReportQuery) -> Any:
     return resp
 
 
-@bp.get("/coverage", responses={200: CoverageReport})
+@bp.get("/coverage", responses={200: CoverageReport, 404: None})
 @roles(Role.manager, Role.admin)
 def coverage_report(query: ReportQuery):  # type: ignore[no-untyped-def]
     """Cakupan per bulan terhadap target UCJ / Coverage per month against the UCJ target"""
@@ -52,7 +56,7 @@ def coverage_report(query: ReportQuery):  # type: ignore[no-untyped-def]
     return _answer(report, query)
 
 
-@bp.get("/churn", responses={200: ChurnReport})
+@bp.get("/churn", responses={200: ChurnReport, 404: None})
 @roles(Role.manager, Role.admin)
 def churn_report(query: ReportQuery):  # type: ignore[no-untyped-def]
     """Air terjun peserta aktif dan penyebab keluar / Active participants waterfall and why they lapsed"""

@@ -62,7 +62,7 @@ def _advancing(engine: Engine) -> Iterator[None]:
         _local.release()
 
 
-@bp.get("/clock", responses={200: ClockOut})
+@bp.get("/clock", responses={200: ClockOut, 409: None})  # 409: no simulation yet
 @roles(Role.admin)
 def get_clock():  # type: ignore[no-untyped-def]
     """Hari ini menurut jam simulasi / The simulated today"""

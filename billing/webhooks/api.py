@@ -19,7 +19,13 @@ from billing.metrics import WEBHOOKS
 from billing.pagination import paginate
 from billing.webhooks import service
 from billing.webhooks.models import GatewayEvent
-from billing.webhooks.schemas import GatewayEventOut, GatewayEventPage, GatewayEventQuery, WebhookReceipt
+from billing.webhooks.schemas import (
+    STRIPE_WEBHOOK_DOC,
+    GatewayEventOut,
+    GatewayEventPage,
+    GatewayEventQuery,
+    WebhookReceipt,
+)
 
 tag = Tag(name="webhooks", description="Peristiwa dari gateway pembayaran / Payment gateway events")
 bp = APIBlueprint("webhooks", __name__, url_prefix="/api/v1", abp_tags=[tag])
@@ -47,7 +53,7 @@ def _malformed(detail: str) -> MalformedWebhookBody:
     )
 
 
-@bp.post("/webhooks/stripe", responses={200: WebhookReceipt}, security=[])
+@bp.post("/webhooks/stripe", responses={200: WebhookReceipt}, security=[], openapi_extensions=STRIPE_WEBHOOK_DOC)
 @public
 def stripe_webhook():  # type: ignore[no-untyped-def]
     """Peristiwa Stripe, diautentikasi tanda tangannya / Stripe events, authenticated by their signature"""
