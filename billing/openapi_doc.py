@@ -99,7 +99,7 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "declared_income": 2_500_000,
     "amount": 16_800,
     "reason": "Permintaan peserta",
-    "debit_day": 25,
+    "debit_day": 5,
     "months": 3,
     "days": 1,
 }

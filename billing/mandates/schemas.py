@@ -70,7 +70,7 @@ def _on_or_before_due(day: int) -> int:
 
 DebitDay = Annotated[
     JsonInt,
-    Field(ge=1, description=f"Tanggal debit 1-{DUE_DAY} / Day of month 1-{DUE_DAY}"),
+    Field(ge=1, examples=[5], description=f"Tanggal debit 1-{DUE_DAY} / Day of month 1-{DUE_DAY}"),
     AfterValidator(_on_or_before_due),
 ]
 
