@@ -21,35 +21,48 @@ from billing.timeutil import add_months, utcnow
 
 EVALUATED = "p.status NOT IN ('ended', 'cancelled')"
 
-# The covered months at the head of each membership: a paid (or waived) month counts while every
-# month since the membership's first one is covered too (its position equals its rank).
-_COVERED_HEAD = """
-SELECT w.participant_id, COUNT(*) AS covered FROM (
-    SELECT c.participant_id, mc.idx - ms.idx AS pos,
-           ROW_NUMBER() OVER (PARTITION BY c.participant_id ORDER BY c.period) - 1 AS rnk
-    FROM contribution c
-    JOIN participant p ON p.id = c.participant_id
-    JOIN tmp_coverage_month ms ON ms.period = p.membership_from
-    JOIN tmp_coverage_month mc ON mc.period = c.period
-    WHERE c.status IN ('paid', 'waived') AND c.period >= p.membership_from AND {evaluated} {only}
-) w WHERE w.pos = w.rnk GROUP BY w.participant_id
+# Each membership's due months that have a contribution: how many, the last, and the first one not
+# covered. One pass over the contributions, grouped like a plain count.
+_ROWS = """
+SELECT c.participant_id, COUNT(*) AS total, MAX(c.period) AS last_period,
+       MIN(CASE WHEN c.status NOT IN ('paid', 'waived') THEN c.period END) AS unpaid_period
+FROM contribution c
+JOIN participant p ON p.id = c.participant_id
+WHERE c.period >= p.membership_from AND c.period <= :m AND {evaluated} {only}
+GROUP BY c.participant_id
+"""
+
+# The covered months at the head of the membership (the position of the first uncovered month, 0 for
+# its first month). When the months with a contribution are the first ``total`` ones, that is the
+# first not paid (or all of them); when a month in between was never billed (rare), that month.
+_COVERED = """
+CASE WHEN r.participant_id IS NULL THEN 0
+     WHEN lt.idx - s.idx = r.total - 1 THEN COALESCE(ut.idx - s.idx, r.total)
+     ELSE (SELECT CASE WHEN ut.idx - s.idx < MIN(m.idx) - s.idx THEN ut.idx - s.idx ELSE MIN(m.idx) - s.idx END
+           FROM tmp_coverage_month m
+           WHERE m.idx >= s.idx
+             AND NOT EXISTS (SELECT 1 FROM contribution c WHERE c.participant_id = p.id AND c.period = m.period))
+END
 """
 
 # tmp_coverage_month holds the months from the earliest membership start through M only: a member
 # whose first month is later (not due yet) finds no row and is left as is.
 _TARGETS = """
 INSERT INTO tmp_coverage (participant_id, from_status, to_status, unpaid_from, last_paid)
-SELECT p.id, p.status,
-       CASE WHEN COALESCE(k.covered, 0) > :m_idx - s.idx THEN 'active'
-            WHEN :m_idx - s.idx - COALESCE(k.covered, 0) < :arrears THEN 'in_arrears'
+SELECT x.id, x.status,
+       CASE WHEN x.covered > :m_idx - x.s_idx THEN 'active'
+            WHEN :m_idx - x.s_idx - x.covered < :arrears THEN 'in_arrears'
             ELSE 'ended' END,
        u.period, lp.period
-FROM participant p
-JOIN tmp_coverage_month s ON s.period = p.membership_from
-LEFT JOIN ({covered_head}) k ON k.participant_id = p.id
-LEFT JOIN tmp_coverage_month u ON u.idx = s.idx + COALESCE(k.covered, 0)
-LEFT JOIN tmp_coverage_month lp ON lp.idx = s.idx + COALESCE(k.covered, 0) - 1 AND lp.idx >= s.idx
-WHERE {evaluated} {only}
+FROM (SELECT p.id, p.status, s.idx AS s_idx, {covered} AS covered
+      FROM participant p
+      JOIN tmp_coverage_month s ON s.period = p.membership_from
+      LEFT JOIN ({rows}) r ON r.participant_id = p.id
+      LEFT JOIN tmp_coverage_month lt ON lt.period = r.last_period
+      LEFT JOIN tmp_coverage_month ut ON ut.period = r.unpaid_period
+      WHERE {evaluated} {only}) x
+LEFT JOIN tmp_coverage_month u ON u.idx = x.s_idx + x.covered
+LEFT JOIN tmp_coverage_month lp ON lp.idx = x.s_idx + x.covered - 1 AND lp.idx >= x.s_idx
 """
 
 # A lapse is the sponsor's when the unpaid run starts in or after the month a sponsorship of this
@@ -140,6 +153,7 @@ def apply(conn: Connection, today: date, arrears_months: int, participant_id: in
     ).scalar_one()
     months = _months(first, m)
     params = {
+        "m": m,
         "m_idx": len(months) - 1,
         "today": today,
         "today_s": today.isoformat(),
@@ -159,13 +173,17 @@ def apply(conn: Connection, today: date, arrears_months: int, participant_id: in
     conn.execute(
         text("CREATE TEMP TABLE tmp_coverage_month (idx INTEGER PRIMARY KEY, period DATE UNIQUE, next_period DATE)")
     )
+    if conn.dialect.name == "postgresql":
+        # Grouping every contribution by participant: in memory rather than spilled to disk in batches.
+        conn.execute(text("SET LOCAL work_mem = '128MB'"))
     if months:
         conn.execute(
             text("INSERT INTO tmp_coverage_month (idx, period, next_period) VALUES (:idx, :period, :next)"),
             [{"idx": i, "period": p, "next": add_months(p, 1)} for i, p in enumerate(months)],
         )
-        head = _COVERED_HEAD.format(evaluated=EVALUATED, only=only)
-        conn.execute(text(_TARGETS.format(covered_head=head, evaluated=EVALUATED, only=only)), params)
+        rows = _ROWS.format(evaluated=EVALUATED, only=only)
+        targets = _TARGETS.format(covered=_COVERED, rows=rows, evaluated=EVALUATED, only=only)
+        conn.execute(text(targets), params)
         for statement in _STATEMENTS:
             conn.execute(text(statement), params)
         conn.execute(text(_NOTICES.format(json=json_object(conn))), params)
