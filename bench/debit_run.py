@@ -33,9 +33,11 @@ def populate(engine, n: int) -> None:  # type: ignore[no-untyped-def]
         conn.execute(
             text("""
             INSERT INTO participant (id, nik, full_name, phone, gender, birth_date, region_code, ecosystem, sector,
-                sector_category, declared_income, jht, status, enrolment_source, enrolled_on, created_at)
+                sector_category, declared_income, jht, status, enrolment_source, enrolled_on, membership_from,
+                created_at)
             SELECT g, lpad(g::text, 16, '0'), 'Peserta ' || g, '+62812' || lpad(g::text, 8, '0'), 'L', '1990-01-01',
-                   '19.71', 'pasar', 'pedagang', 'perdagangan', 1000000, false, 'active', 'api', '2024-01-01', now()
+                   '19.71', 'pasar', 'pedagang', 'perdagangan', 1000000, false, 'active', 'api', '2024-01-01',
+                   '2024-01-01', now()
             FROM generate_series(1, :n) g"""),
             {"n": n},
         )

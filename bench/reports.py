@@ -34,11 +34,12 @@ SPONSORS = 500
 POPULATE = {
     "participants": """
         INSERT INTO participant (id, nik, full_name, phone, gender, birth_date, region_code, ecosystem, sector,
-            sector_category, declared_income, jht, status, enrolment_source, enrolled_on, created_at)
+            sector_category, declared_income, jht, status, enrolment_source, enrolled_on, membership_from, created_at)
         SELECT g, lpad(g::text, 16, '0'), 'Peserta ' || g, '+62812' || lpad((g % 100000000)::text, 8, '0'), 'L',
                DATE '1990-01-01', r.code, (ARRAY['desa', 'pasar', 'ecommerce_umkm', 'rentan'])[1 + g % 4],
                'pedagang', 'perdagangan', 1000000, false, 'active', 'api',
-               DATE '2023-01-01' + ((g::bigint * 7919) % 640)::int, now()
+               DATE '2023-01-01' + ((g::bigint * 7919) % 640)::int,
+               date_trunc('month', DATE '2023-01-01' + ((g::bigint * 7919) % 640)::int)::date, now()
         FROM generate_series(1, :n) g
         JOIN (SELECT code, row_number() OVER (ORDER BY code) - 1 AS i FROM region WHERE level = 2) r
           ON r.i = g % (SELECT COUNT(*) FROM region WHERE level = 2)""",

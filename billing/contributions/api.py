@@ -21,9 +21,10 @@ from billing.contributions.schemas import (
     ReceivedMoney,
     WaiveCreate,
 )
+from billing.participants import service as participants
 from billing.participants.schemas import ParticipantPath
 from billing.payments.models import ReceiptChannel
-from billing.settings import today
+from billing.settings import current, today
 
 tag = Tag(name="contributions", description="Iuran bulanan / Monthly contributions")
 # Routes live under both /participants/<id>/… and /contributions/<id>/…
@@ -73,8 +74,10 @@ def prepay(path: ParticipantPath, body: PrepaymentCreate):  # type: ignore[no-un
     """Catat pembayaran di muka 1-12 bulan yang diterima / Record a prepayment of 1-12 months received"""
     session = db.session()
     day = today()
-    paid = service.prepay(session, path.participant_id, body.months, _received(body, body.paid_on or day), day)
-    return _dump(PrepaymentOut(items=_out(session, paid), total_paid=body.amount)), 201
+    received = _received(body, body.paid_on or day)
+    paid = service.prepay(session, path.participant_id, body.months, received, day, current().arrears_months)
+    status = participants.get(session, path.participant_id).status
+    return _dump(PrepaymentOut(items=_out(session, paid), total_paid=body.amount, participant_status=status)), 201
 
 
 @bp.post("/contributions/<int:contribution_id>/offline-payment", responses={200: ContributionOut})
@@ -82,8 +85,9 @@ def prepay(path: ParticipantPath, body: PrepaymentCreate):  # type: ignore[no-un
 def offline_payment(path: ContributionPath, body: OfflinePaymentCreate):  # type: ignore[no-untyped-def]
     """Catat pembayaran tunai/transfer / Record a cash or transfer payment"""
     session = db.session()
-    paid = service.record_offline_payment(session, path.contribution_id, _received(body, body.paid_on), today())
-    return _dump(_out(session, [paid])[0])
+    received = _received(body, body.paid_on)
+    paid = service.record_offline_payment(session, path.contribution_id, received, today(), current().arrears_months)
+    return _dump(_with_status(session, _out(session, [paid])[0]))
 
 
 @bp.post("/contributions/<int:contribution_id>/waive", responses={200: ContributionOut})
@@ -91,4 +95,10 @@ def offline_payment(path: ContributionPath, body: OfflinePaymentCreate):  # type
 def waive(path: ContributionPath, body: WaiveCreate):  # type: ignore[no-untyped-def]
     """Hapuskan iuran / Waive a contribution"""
     session = db.session()
-    return _dump(_out(session, [service.waive(session, path.contribution_id, body.reason, today())])[0])
+    waived = service.waive(session, path.contribution_id, body.reason, today(), current().arrears_months)
+    return _dump(_with_status(session, _out(session, [waived])[0]))
+
+
+def _with_status(session: Session, out: ContributionOut) -> ContributionOut:
+    """The participant's coverage after the money (or the waiver) was recorded."""
+    return out.model_copy(update={"participant_status": participants.get(session, out.participant_id).status})

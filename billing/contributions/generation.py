@@ -139,6 +139,8 @@ def _stage_missing(session: Session, period: date, ids: Sequence[int] | None) ->
         .outerjoin(profile, profile.c.participant_id == Participant.id)
         .where(
             col(Participant.status).in_([s.value for s in BILLABLE]),
+            # Billing starts with the membership: no month before enrolment (or re-registration).
+            col(Participant.membership_from) <= period,
             ~exists().where(Contribution.participant_id == Participant.id, Contribution.period == period),
         )
     )

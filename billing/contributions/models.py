@@ -16,6 +16,8 @@ class ContributionStatus(StrEnum):
     due = "due"
     paid = "paid"
     waived = "waived"
+    # Left unpaid by a membership that ended, found so at re-registration: not covered, never billed.
+    lapsed = "lapsed"
 
 
 class PaidVia(StrEnum):

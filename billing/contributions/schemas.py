@@ -7,6 +7,7 @@ from billing.columns import BigRowId
 from billing.contributions.models import ContributionStatus, PaidVia
 from billing.fields import JsonInt, RequestDate, Rupiah
 from billing.pagination import Page, PageQuery
+from billing.participants.models import CoverageStatus
 from billing.participants.schemas import Program
 from billing.sponsors.models import Payer
 from billing.tariffs.schemas import Period
@@ -90,6 +91,8 @@ class ContributionOut(BaseModel):
     receipt_number: str | None
     waive_reason: str | None
     lines: list[ContributionLineOut] = []
+    # Set on the answer to a payment or waiver: the participant's coverage right after it.
+    participant_status: CoverageStatus | None = None
 
 
 class ContributionPage(Page[ContributionOut]):
@@ -99,3 +102,4 @@ class ContributionPage(Page[ContributionOut]):
 class PrepaymentOut(BaseModel):
     items: list[ContributionOut]
     total_paid: int
+    participant_status: CoverageStatus

@@ -6,14 +6,15 @@ from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from billing.contributions import settle
 from billing.contributions.due_dates import due_date_for
-from billing.contributions.generation import BILLABLE
 from billing.contributions.models import Contribution, ContributionLine, ContributionStatus, PaidVia
 from billing.contributions.pricing import quote_month
 from billing.contributions.schemas import ContributionQuery
+from billing.coverage import service as coverage
+from billing.coverage.evaluation import evaluate_participant
 from billing.debits.guards import CancelReason, cancel_unsent
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.ledger.models import Account, TransferKind
@@ -136,10 +137,12 @@ def _check_received_on(receipt: ReceiptIn, today: date) -> None:
         )
 
 
-def prepay(session: Session, participant_id: int, months: int, receipt: ReceiptIn, today: date) -> list[Contribution]:
-    """The next ``months`` unpaid months from today's month on, paid with one receipt of exactly what
-    they owe, all or nothing: months already paid or waived are skipped, missing ones are created at
-    the tariff of their month."""
+def prepay(
+    session: Session, participant_id: int, months: int, receipt: ReceiptIn, today: date, arrears_months: int
+) -> list[Contribution]:
+    """The next ``months`` unpaid months of the membership, oldest first (its arrears, then today's
+    month on), paid with one receipt of exactly what they owe, all or nothing: months already paid or
+    waived are skipped, missing ones are created at the tariff of their month. Coverage follows at once."""
     if not 1 <= months <= MAX_PREPAY_MONTHS:
         raise InvalidInput(
             f"Bayar di muka 1-{MAX_PREPAY_MONTHS} bulan. / Prepay 1-{MAX_PREPAY_MONTHS} months.",
@@ -148,14 +151,10 @@ def prepay(session: Session, participant_id: int, months: int, receipt: ReceiptI
         )
     _check_received_on(receipt, today)
     participant = participants.get(session, participant_id)
-    if participant.status not in BILLABLE:
-        raise Conflict(
-            f"Kepesertaan {participant_id} sudah berakhir ({participant.status}); daftar ulang dulu. / "
-            f"Participant {participant_id} has ended ({participant.status}); re-register first.",
-            code="participant_not_billable",
-        )
-    start = month_start(today)
-    horizon = add_months(start, MAX_PREPAY_MONTHS)
+    coverage.ensure_payable(participant, month_start(today))
+    # Money pays the oldest month first: the arrears of this membership, then today's month on.
+    horizon = add_months(month_start(today), MAX_PREPAY_MONTHS)
+    start = min(month_start(today), _oldest_due(session, participant) or horizon)
     existing = {
         c.period: c
         for c in session.exec(
@@ -188,9 +187,30 @@ def prepay(session: Session, participant_id: int, months: int, receipt: ReceiptI
             code="contribution_changed",
         ) from exc
     _record(session, chosen, receipt, today)
+    _reevaluate(session, participant_id, today, arrears_months)
     for contribution in chosen:
         session.refresh(contribution)
     return chosen
+
+
+def _oldest_due(session: Session, participant: Participant) -> date | None:
+    """The oldest month of the current membership still due (older ones belong to an ended one)."""
+    return session.exec(
+        select(func.min(Contribution.period)).where(
+            Contribution.participant_id == participant.id,
+            Contribution.status == ContributionStatus.due,
+            col(Contribution.period) >= participant.membership_from,
+        )
+    ).one()
+
+
+def _reevaluate(session: Session, participant_id: int, today: date, arrears_months: int) -> None:
+    """Money reached a month: the participant's coverage follows at once, in this transaction."""
+    session.flush()
+    evaluate_participant(session.connection(), participant_id, today, arrears_months)
+    participant = session.get(Participant, participant_id)
+    if participant is not None:
+        session.refresh(participant)
 
 
 def _record(session: Session, chosen: list[Contribution], receipt: ReceiptIn, today: date) -> None:
@@ -220,22 +240,41 @@ def _ensure_due(contribution: Contribution) -> None:
         )
 
 
-def record_offline_payment(session: Session, contribution_id: int, receipt: ReceiptIn, today: date) -> Contribution:
+def record_offline_payment(
+    session: Session, contribution_id: int, receipt: ReceiptIn, today: date, arrears_months: int
+) -> Contribution:
     """A due contribution paid in cash or by transfer, with its receipt of exactly what it owes; 409
-    when not due. A debit of it still at the gateway may succeed too: its money is then credit."""
+    when not due, when it belongs to an ended membership, or when an older month of the membership is
+    still due (money pays the oldest month first). A debit of it still at the gateway may succeed
+    too: its money is then credit. Coverage follows at once."""
     _check_received_on(receipt, today)
     contribution = get(session, contribution_id)
+    participant = _payable(session, contribution)
     _ensure_due(contribution)
+    oldest = _oldest_due(session, participant)
+    if oldest is not None and oldest < contribution.period:
+        raise Conflict(
+            f"Bayar dulu iuran {oldest:%Y-%m} yang lebih lama. / Pay the older month {oldest:%Y-%m} first.",
+            code="older_month_due",
+        )
     _record(session, [contribution], receipt, today)
+    _reevaluate(session, contribution.participant_id, today, arrears_months)
     session.refresh(contribution)
     return contribution
 
 
-def waive(session: Session, contribution_id: int, reason: str, today: date) -> Contribution:
-    """What a due contribution still owes is no longer owed (written off); only a due one can be
-    waived, and nothing planned for it is sent. A debit of it still at the gateway may succeed: its
-    money is then the participant's credit."""
+def _payable(session: Session, contribution: Contribution) -> Participant:
+    participant = participants.get(session, contribution.participant_id)
+    coverage.ensure_payable(participant, contribution.period)
+    return participant
+
+
+def waive(session: Session, contribution_id: int, reason: str, today: date, arrears_months: int) -> Contribution:
+    """What a due contribution still owes is no longer owed (written off); only a due one of the
+    current membership can be waived, and nothing planned for it is sent. A debit of it still at the
+    gateway may succeed: its money is then the participant's credit. Coverage follows at once."""
     contribution = get(session, contribution_id)
+    _payable(session, contribution)
     _ensure_due(contribution)
     conn = session.connection()
     rest = contribution.amount_due - contribution.amount_paid
@@ -261,5 +300,6 @@ def waive(session: Session, contribution_id: int, reason: str, today: date) -> C
         contribution_id=contribution_id,
     )
     cancel_unsent(conn, [contribution_id], CancelReason.contribution_settled, today)
+    _reevaluate(session, contribution.participant_id, today, arrears_months)
     session.refresh(contribution)
     return contribution

@@ -39,11 +39,14 @@ def pay(
 
 
 def unpay(conn: Connection, contribution_id: int, amount: int) -> None:
-    """Take ``amount`` back from a contribution (a reversed receipt): it is due again."""
+    """Take ``amount`` back from a contribution (a reversed receipt): it is due again, or ``lapsed``
+    when its membership has ended since (nothing may collect it again)."""
     conn.execute(
         text(
-            "UPDATE contribution SET amount_paid = amount_paid - :amount, status = 'due'"
-            " WHERE id = :cid AND status IN ('paid', 'due') AND amount_paid >= :amount"
+            "UPDATE contribution SET amount_paid = amount_paid - :amount,"
+            " status = CASE WHEN period < (SELECT p.membership_from FROM participant p"
+            " WHERE p.id = contribution.participant_id) THEN 'lapsed' ELSE 'due' END"
+            " WHERE id = :cid AND status IN ('paid', 'due', 'lapsed') AND amount_paid >= :amount"
         ),
         {"cid": contribution_id, "amount": amount},
     )

@@ -9,6 +9,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from billing.coverage.service import reopen_stopped
 from billing.db import violates
 from billing.debits.guards import CancelReason, cancel_unsent, contributions_of
 from billing.errors import Conflict, InvalidInput, NotFound
@@ -198,6 +199,9 @@ def record_transition(
     session.refresh(mandate)
     session.add(_event(mandate, from_status, reason, actor, on))
     session.flush()
+    if to is MandateStatus.active and mandate.participant_id is not None:
+        # A new working mandate after a hard failure: the months whose retries stopped are billed again.
+        reopen_stopped(session, mandate.participant_id, on)
     if to is not MandateStatus.active and mandate.participant_id is not None:
         conn = session.connection()
         why = CancelReason.payment_method_changed if action is MandateAction.rebind else CancelReason.mandate_inactive

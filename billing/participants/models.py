@@ -63,6 +63,9 @@ class Participant(SQLModel, table=True):
     status: CoverageStatus = enum_field(CoverageStatus, default=CoverageStatus.registered, index=True)
     enrolment_source: EnrolmentSource = enum_field(EnrolmentSource, default=EnrolmentSource.api)
     enrolled_on: date
+    # The first day of the current membership's first month: the enrolment month, or the month of the
+    # latest re-registration. Months before it belong to an ended membership: never billed again.
+    membership_from: date
     created_at: datetime = created_at()
 
     @property

@@ -81,6 +81,7 @@ class ParticipantOut(BaseModel):
     status: CoverageStatus
     enrolment_source: EnrolmentSource
     enrolled_on: date
+    membership_from: date
     created_at: datetime
 
 

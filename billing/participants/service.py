@@ -11,6 +11,7 @@ from billing.pagination import paginate
 from billing.participants.identity import check_nik
 from billing.participants.models import CoverageStatus, Participant
 from billing.participants.schemas import ParticipantCreate, ParticipantQuery, programs_to_jht
+from billing.timeutil import month_start
 
 NIK_TAKEN = "NIK sudah terdaftar. / This NIK is already enrolled."
 
@@ -33,6 +34,7 @@ def enrol(session: Session, data: ParticipantCreate, today: date) -> Participant
         jht=programs_to_jht(list(data.programs)),
         enrolment_source=data.enrolment_source,
         enrolled_on=today,
+        membership_from=month_start(today),
     )
     session.add(participant)
     try:

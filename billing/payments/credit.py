@@ -14,11 +14,14 @@ from billing.ledger.models import Account, TransferKind
 from billing.ledger.service import credit_balance, post
 from billing.timeutil import utcnow
 
-# Due months oldest first, without the ones whose debit the gateway holds (unknown, or pending in a
+# Due months of a current membership oldest first (an ended one's months are never paid: coverage
+# would not follow), without the ones whose debit the gateway holds (unknown, or pending in a
 # batch handed to the gateway): their money may be on its way.
 _DUE = """
 SELECT c.id, c.amount_due - c.amount_paid AS owed FROM contribution c
+JOIN participant p ON p.id = c.participant_id
 WHERE c.participant_id = :p AND c.status = 'due'
+  AND p.status IN ('registered', 'active', 'in_arrears') AND c.period >= p.membership_from
   AND NOT EXISTS (
     SELECT 1 FROM debit_attempt a
     LEFT JOIN debit_batch b ON b.run_id = a.run_id AND a.id BETWEEN b.first_attempt_id AND b.last_attempt_id

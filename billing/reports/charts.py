@@ -52,13 +52,17 @@ def lines(
     target: Decimal | None = None,
     target_label: str = "",
     unit: str = "%",
+    ceiling: float | None = None,
 ) -> Markup:
-    """One line per series over the x labels; an optional dashed target line."""
+    """One line per series over the x labels; an optional dashed target line. ``ceiling`` is the most
+    a value can be (100 for a share): the axis stops there rather than at a round number above it."""
     rows = (len(series) + 2) // 3  # the legend, three names a row under the plot
     height, left, right, top, bottom = 290 + 18 * rows, 56, 110, 20, 50 + 18 * rows
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     values = [float(v) for _, vs in series for v in vs if v is not None] + ([float(target)] if target else [])
     top_value = _nice_max(max(values, default=0) * 1.1)
+    if ceiling is not None:
+        top_value = min(top_value, ceiling)
     n = max(len(x_labels), 1)
 
     def x(i: int) -> float:

@@ -121,6 +121,7 @@ def _churn_charts(r: ChurnReport) -> dict[str, Markup]:
                 )
                 for c in r.cohorts
             ],
+            ceiling=100,
         )
     if r.regions:
         out["regions"] = charts.bars(

@@ -2,15 +2,17 @@
 their workforce figures, sponsors sign up, pay their invoices and stop, people enrol and authorise
 their auto-debit. Every step is safe to repeat, so a simulation killed half-way resumes."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from sqlalchemy import Engine, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
+from billing.contributions.due_dates import due_date_for
 from billing.contributions.generation import generate
 from billing.contributions.models import Contribution, ContributionStatus
 from billing.contributions.service import record_paid_through
+from billing.coverage.evaluation import evaluate
 from billing.db import unit_of_work
 from billing.mandates import service as mandates
 from billing.mandates.lifecycle import MandateAction
@@ -120,19 +122,31 @@ def _authorise_debit(s: Session, person: Person, participant_id: int) -> None:
         mandates.transition(s, mandate.id, MandateAction.activate, None, ACTOR, person.enrolled_on)
 
 
-def record_history(engine: Engine, scenario: Scenario) -> int:
-    """The months before the simulation, from each participant's enrolment: billed and paid (at an
-    agent or by a sponsor, before this service ran). Returns how many contributions it marked paid."""
-    last = month_start(scenario.history_end())
+def record_history(
+    engine: Engine, scenario: Scenario, people: Sequence[Person], sponsor_of: dict[str, int], arrears_months: int
+) -> int:
+    """The months before the simulation, month by month: the people who enrolled then (see ``enrol``),
+    each billed from their enrolment month and paid at an agent (before this service ran), and the
+    coverage each due date gave, so that reports see a member active from their first due date, not
+    from the eve of the simulation. Returns how many contributions it marked paid."""
+    eve = scenario.history_end()
+    paid = 0
+    month = month_start(min((p.enrolled_on for p in people), default=scenario.period.start))
+    while month <= eve:
+        due, following = due_date_for(month), add_months(month, 1)
+        paid += _history_month(engine, [p for p in people if month <= p.enrolled_on <= due], sponsor_of, month, "a")
+        if due <= eve:
+            evaluate(engine, due, arrears_months)
+        paid += _history_month(engine, [p for p in people if due < p.enrolled_on < following], sponsor_of, month, "b")
+        month = following
+    return paid
+
+
+def _history_month(engine: Engine, people: list[Person], sponsor_of: dict[str, int], month: date, part: str) -> int:
+    enrol(engine, people, sponsor_of)
     with unit_of_work(engine) as s:
-        first = s.exec(select(Participant.enrolled_on).order_by(col(Participant.enrolled_on))).first()
-        if first is None:
-            return 0
-        month = month_start(first)
-        while month <= last:
-            generate(s, month)
-            month = add_months(month, 1)
-        return record_paid_through(s, last, HISTORY_RECEIPT)
+        generate(s, month)
+        return record_paid_through(s, month, f"{HISTORY_RECEIPT}-{month:%Y%m}{part}")
 
 
 def sponsors_act(engine: Engine, scenario: Scenario, sponsor_of: dict[str, int], today: date) -> list[str]:

@@ -131,8 +131,7 @@ class Simulation:
         population.set_up_regions(self.engine, self.scenario)
         sponsor_of = population.sponsor_ids(self.engine, self.scenario)
         before = [p for p in everyone(self.scenario, self.seed) if p.enrolled_on < start]
-        population.enrol(self.engine, before, sponsor_of)
-        population.record_history(self.engine, self.scenario)
+        population.record_history(self.engine, self.scenario, before, sponsor_of, self.settings.arrears_months)
         analyze(self.engine)
         jobs.lapse_evaluation(self.ctx, eve)  # the history's paid months make everyone active
         clock.save(self.engine, self.scenario.name, self.seed, start, eve)

@@ -25,6 +25,13 @@ def set_status(engine: Engine, participant_id: int, status: CoverageStatus) -> N
         s.commit()
 
 
+def set_membership_from(engine: Engine, participant_id: int, first_month: date) -> None:
+    """As if enrolled in ``first_month``: its months are the membership's, none before."""
+    with unit_of_work(engine) as s:
+        s.execute(update(Participant).where(Participant.id == participant_id).values(membership_from=first_month))  # type: ignore[arg-type]
+        s.commit()
+
+
 def sponsor(engine: Engine, budget: BudgetType, members: list[int], joined_on: date) -> int:
     kind = SponsorKind.company if budget is BudgetType.csr else SponsorKind.pemda
     region = None if kind is SponsorKind.company else "64.74"

@@ -5,7 +5,7 @@ import pytest
 from billing.contributions.generation import generate
 from billing.db import unit_of_work
 from billing.participants.models import CoverageStatus
-from tests.contributions.helpers import contributions, count, lines, participant, set_status
+from tests.contributions.helpers import contributions, count, lines, participant, set_membership_from, set_status
 from tests.debits.world import rows
 from tests.factories import auth, token
 
@@ -44,6 +44,7 @@ def _generate(engine, period: date) -> dict[int, int]:  # type: ignore[no-untype
 
 
 def test_finance_records_a_prepayment_of_three_months(client, engine, trader, finance) -> None:  # type: ignore[no-untyped-def]
+    set_membership_from(engine, trader, date(2026, 11, 1))
     november = _generate(engine, date(2026, 11, 1))[trader]
     resp = client.post(
         f"/api/v1/participants/{trader}/prepayments",
@@ -59,6 +60,7 @@ def test_finance_records_a_prepayment_of_three_months(client, engine, trader, fi
         ("2027-01", 16_800, 16_800, "paid", "offline"),
     ]
     assert body["total_paid"] == 33_600
+    assert body["participant_status"] == "active"  # November was due on the 15th, and is paid now
     assert body["items"][0]["id"] == november  # the generated month was paid, not duplicated
     assert {c["receipt_number"] for c in body["items"]} == {"KW-2026-0042"}
     assert {c["paid_on"] for c in body["items"]} == {"2026-11-20"}
@@ -101,6 +103,7 @@ def test_an_amount_other_than_what_is_owed_is_refused(client, engine, trader, fi
 
 
 def test_prepay_beyond_twelve_months_is_refused_whole(client, engine, trader, finance) -> None:  # type: ignore[no-untyped-def]
+    set_membership_from(engine, trader, date(2026, 11, 1))
     url = f"/api/v1/participants/{trader}/prepayments"
     year = 2 * 8_400 + 10 * 16_800  # two discounted months, then full price
     first = client.post(url, json={"months": 12, "receipt_number": "A1", "amount": year}, headers=auth(finance))
@@ -138,7 +141,7 @@ def test_prepay_for_an_ended_participant_is_409(client, engine, trader, finance)
         headers=auth(finance),
     )
     assert resp.status_code == 409
-    assert resp.get_json()["code"] == "participant_not_billable"
+    assert resp.get_json()["code"] == "membership_ended"
     assert count(engine) == 0
 
 
@@ -159,22 +162,25 @@ def test_worker_sees_only_their_own(client, app, admin, engine, trader, worker) 
     assert count(engine) == 2
 
 
-def test_listing_filters_and_pages(client, engine, trader, finance) -> None:  # type: ignore[no-untyped-def]
-    for month in (11, 12):
-        _generate(engine, date(2025, month, 1))
-    jan = _generate(engine, date(2026, 1, 1))[trader]
-    client.post(
-        f"/api/v1/contributions/{jan}/offline-payment",
+def test_listing_filters_and_pages(client, engine, trader, finance, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("billing.contributions.api.today", lambda: date(2026, 1, 20))
+    set_membership_from(engine, trader, date(2025, 11, 1))
+    nov = _generate(engine, date(2025, 11, 1))[trader]
+    _generate(engine, date(2025, 12, 1))
+    _generate(engine, date(2026, 1, 1))
+    resp = client.post(
+        f"/api/v1/contributions/{nov}/offline-payment",
         json={"receipt_number": "R1", "paid_on": "2026-01-10", "amount": 16_800},
         headers=auth(finance),
     )
+    assert (resp.status_code, resp.get_json()["participant_status"]) == (200, "in_arrears")  # December, January
     url = f"/api/v1/participants/{trader}/contributions"
     periods = [c["period"] for c in client.get(url, headers=auth(finance)).get_json()["items"]]
     assert periods == ["2026-01", "2025-12", "2025-11"]
     due_2025 = client.get(url, query_string={"year": 2025, "status": "due"}, headers=auth(finance)).get_json()
-    assert (due_2025["total"], [c["period"] for c in due_2025["items"]]) == (2, ["2025-12", "2025-11"])
+    assert (due_2025["total"], [c["period"] for c in due_2025["items"]]) == (1, ["2025-12"])
     paid = client.get(url, query_string={"status": "paid"}, headers=auth(finance)).get_json()
-    assert [c["period"] for c in paid["items"]] == ["2026-01"]
+    assert [c["period"] for c in paid["items"]] == ["2025-11"]
     page2 = client.get(url, query_string={"per_page": 2, "page": 2}, headers=auth(finance)).get_json()
     assert (page2["total"], [c["period"] for c in page2["items"]]) == (3, ["2025-11"])
     bad = client.get(url, query_string={"status": "late"}, headers=auth(finance))
@@ -183,7 +189,9 @@ def test_listing_filters_and_pages(client, engine, trader, finance) -> None:  # 
     assert client.get("/api/v1/participants/999999/contributions", headers=auth(finance)).status_code == 404
 
 
-def test_offline_payment_then_409(client, engine, trader, finance, worker) -> None:  # type: ignore[no-untyped-def]
+def test_offline_payment_then_409(client, engine, trader, finance, worker, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("billing.contributions.api.today", lambda: date(2026, 5, 20))
+    set_membership_from(engine, trader, date(2026, 5, 1))
     cid = _generate(engine, date(2026, 5, 1))[trader]
     url = f"/api/v1/contributions/{cid}/offline-payment"
     body = {"receipt_number": "KW-77", "paid_on": "2026-05-12", "amount": 8_400}
@@ -227,7 +235,9 @@ def test_offline_payment_422_writes_nothing(client, engine, trader, finance, bod
     assert contributions(engine)[trader].status == "due"
 
 
-def test_waive_is_admin_only(client, engine, trader, admin, finance) -> None:  # type: ignore[no-untyped-def]
+def test_waive_is_admin_only(client, engine, trader, admin, finance, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("billing.contributions.api.today", lambda: date(2026, 5, 20))
+    set_membership_from(engine, trader, date(2026, 5, 1))
     cid = _generate(engine, date(2026, 5, 1))[trader]
     url = f"/api/v1/contributions/{cid}/waive"
     assert client.post(url, json={"reason": "bencana banjir"}, headers=auth(finance)).status_code == 403

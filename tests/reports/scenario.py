@@ -192,7 +192,7 @@ def reregister(engine: Engine, pid: int, on: date) -> None:
         s.commit()
         # 16,800: JKK and JKM of the lowest bracket, 2024 (before PP 50/2025).
         paid = contributions.ReceiptIn(f"AGEN-RE-{pid}", ReceiptChannel.agent, 16_800, on, "test")
-        contributions.prepay(s, pid, 1, paid, on)
+        contributions.prepay(s, pid, 1, paid, on, arrears_months=3)
 
 
 def days() -> list[date]:

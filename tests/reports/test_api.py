@@ -47,7 +47,9 @@ def test_csv_of_each_table(bangka_app, manager) -> None:  # type: ignore[no-unty
         assert client.get(CHURN + f"&format=csv&table={table}", headers=manager).status_code == 200, table
     main = client.get(COVERAGE + "&format=csv", headers=manager).get_data(as_text=True).splitlines()
     assert main[0].startswith("region_code,region_name,month,participants,active")
-    assert "19.71,Kota Pangkal Pinang,2024-06,320,276,0,864,31.94,52.00,20.06,173" in main
+    # The CSR sponsor stopped on 4 March: its 20 members pay nothing from April and are in arrears
+    # (April to June), not ended the day it stopped.
+    assert "19.71,Kota Pangkal Pinang,2024-06,320,276,20,864,31.94,52.00,20.06,173" in main
     wrong = client.get(CHURN + "&format=csv&table=nope", headers=manager)
     assert wrong.status_code == 422 and wrong.get_json()["code"] == "unknown_table"
 

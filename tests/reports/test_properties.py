@@ -78,6 +78,7 @@ def _insert(engine, people) -> list[dict]:  # type: ignore[no-untyped-def]
                 "status": "registered",
                 "enrolment_source": "api",
                 "enrolled_on": on,
+                "membership_from": on.replace(day=1),
             }
         )
         status = "registered"
