@@ -277,8 +277,8 @@ def waive(session: Session, contribution_id: int, reason: str, today: date, arre
     _payable(session, contribution)
     _ensure_due(contribution)
     conn = session.connection()
-    rest = contribution.amount_due - contribution.amount_paid
-    if not settle.waive(conn, contribution_id, reason):
+    rest = settle.waive(conn, contribution_id, reason)
+    if rest is None:
         session.expire_all()
         _ensure_due(get(session, contribution_id))
         raise Conflict(

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, text
 
 from billing.contributions.models import PaidVia
+from billing.db import lock_rows
 
 _PAY = """
 UPDATE contribution SET amount_paid = amount_paid + :amount,
@@ -38,30 +39,39 @@ def pay(
     return bool(conn.execute(text(_PAY), params).rowcount)
 
 
-def unpay(conn: Connection, contribution_id: int, amount: int) -> None:
+def unpay(conn: Connection, contribution_id: int, amount: int) -> bool:
     """Take ``amount`` back from a contribution (a reversed receipt): it is due again, or ``lapsed``
-    when its membership has ended since (nothing may collect it again)."""
-    conn.execute(
+    when its membership has ended since (nothing may collect it again). A waived one is due again in
+    full: its waiver wrote off only what the money had not paid, so with the money gone the waiver is
+    undone and finance decides again. Returns whether it was waived (the caller then reverses the
+    write-off); the row is locked first, so a waiver cannot slip in between."""
+    lock_rows(conn, "contribution", "id = :cid", {"cid": contribution_id})
+    status = conn.execute(text("SELECT status FROM contribution WHERE id = :cid"), {"cid": contribution_id}).scalar()
+    changed = conn.execute(
         text(
-            "UPDATE contribution SET amount_paid = amount_paid - :amount,"
+            "UPDATE contribution SET amount_paid = amount_paid - :amount, waive_reason = NULL,"
             " status = CASE WHEN period < (SELECT p.membership_from FROM participant p"
             " WHERE p.id = contribution.participant_id) THEN 'lapsed' ELSE 'due' END"
-            " WHERE id = :cid AND status IN ('paid', 'due', 'lapsed') AND amount_paid >= :amount"
+            " WHERE id = :cid AND amount_paid >= :amount"
         ),
         {"cid": contribution_id, "amount": amount},
-    )
+    ).rowcount
+    if not changed:
+        # The caller posts the transfer that goes with this: moving it without the month would split the books.
+        raise RuntimeError(f"contribution {contribution_id} holds less than {amount} to take back")
+    return status == "waived"
 
 
-def waive(conn: Connection, contribution_id: int, reason: str) -> bool:
-    """Write off what a due contribution still owes; False when it is not due."""
-    return bool(
-        conn.execute(
-            text(
-                "UPDATE contribution SET status = 'waived', waive_reason = :reason WHERE id = :cid AND status = 'due'"
-            ),
-            {"cid": contribution_id, "reason": reason},
-        ).rowcount
-    )
+def waive(conn: Connection, contribution_id: int, reason: str) -> int | None:
+    """Write off what a due contribution still owes: returns that amount (read in the same statement,
+    so a payment or reversal meanwhile cannot make it stale), or None when it is not due."""
+    return conn.execute(
+        text(
+            "UPDATE contribution SET status = 'waived', waive_reason = :reason WHERE id = :cid AND status = 'due'"
+            " RETURNING amount_due - amount_paid"
+        ),
+        {"cid": contribution_id, "reason": reason},
+    ).scalar()
 
 
 # From the debit engine's results (``tmp_results``): a succeeded attempt pays its month when the month

@@ -52,6 +52,7 @@ class TransferKind(StrEnum):
     refund_paid = "refund_paid"
     refund_released = "refund_released"  # the refund failed: the money is credit again
     write_off = "write_off"
+    write_off_undone = "write_off_undone"  # a waived month's money taken back: it is due again in full
     opening = "opening"
     sponsor_debit = "sponsor_debit"  # a successful charge of a sponsor's invoice at the gateway
     sponsor_applied = "sponsor_applied"  # sponsor money paying one member's month

@@ -38,7 +38,8 @@ _CHECKS = {
             SELECT contribution_id,
                    SUM(CASE WHEN credit_account = 'contributions_receivable' AND debit_account <> 'write_off'
                             THEN amount ELSE 0 END)
-                 - SUM(CASE WHEN debit_account = 'contributions_receivable' THEN amount ELSE 0 END) AS money
+                 - SUM(CASE WHEN debit_account = 'contributions_receivable' AND credit_account <> 'write_off'
+                            THEN amount ELSE 0 END) AS money
             FROM ledger_transfer WHERE contribution_id IS NOT NULL GROUP BY contribution_id) p
           ON p.contribution_id = c.id
         WHERE COALESCE(p.money, 0) <> c.amount_paid""",
@@ -46,11 +47,14 @@ _CHECKS = {
         SELECT id FROM contribution WHERE amount_paid > amount_due""",
     "contribution whose status does not follow from its postings": """
         SELECT c.id FROM contribution c LEFT JOIN (
-            SELECT contribution_id, SUM(amount) AS written_off FROM ledger_transfer
-            WHERE debit_account = 'write_off' GROUP BY contribution_id) w ON w.contribution_id = c.id
+            SELECT contribution_id,
+                   SUM(CASE WHEN debit_account = 'write_off' THEN amount ELSE -amount END) AS written_off
+            FROM ledger_transfer WHERE 'write_off' IN (debit_account, credit_account)
+            GROUP BY contribution_id) w ON w.contribution_id = c.id
         WHERE (c.status = 'paid' AND c.amount_paid <> c.amount_due)
            OR (c.status = 'due' AND c.amount_paid >= c.amount_due)
-           OR (c.status = 'waived' AND c.amount_paid + COALESCE(w.written_off, 0) <> c.amount_due)""",
+           OR (c.status = 'waived' AND c.amount_paid + COALESCE(w.written_off, 0) <> c.amount_due)
+           OR (c.status <> 'waived' AND COALESCE(w.written_off, 0) <> 0)""",
     "participant whose credit balance is not the sum of their credit postings": """
         SELECT COALESCE(b.participant_id, p.participant_id) FROM participant_credit b
         FULL OUTER JOIN (

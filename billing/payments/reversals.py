@@ -6,9 +6,11 @@ deltas: each one makes the books agree with the charge as the gateway records it
 the gateway took of the charge, less what it gave back and less our own refunds, is what our books
 take of its receipt; the difference is booked once, under a key numbered per charge. Taken money
 comes out of the month the charge paid (which is due again) as far as the charge's money is still
-there, else out of the participant's credit (and out of the newest months that credit paid). Given
-money is credit, applied to the oldest due months. A month due again is not debited again
-automatically: finance decides, from the failed-debit queue."""
+there, else out of the participant's credit (and out of the newest months that credit paid). A
+waived month that money is taken out of is due again in full: its waiver wrote off only what the
+money had not paid, so the write-off is undone and finance decides again. Given money is credit,
+applied to the oldest due months. A month due again is not debited again automatically: finance
+decides, from the failed-debit queue."""
 
 from datetime import date
 
@@ -95,7 +97,7 @@ def _take(
         ).one()
         from_month = max(0, min(amount, int(paid), int(left)))
         if from_month:
-            settle.unpay(conn, cid, from_month)
+            _unpay(conn, cid, from_month, pid, today, key)
             _post(
                 conn,
                 key,
@@ -150,20 +152,22 @@ def _give(
 
 def _unapply(conn: Connection, pid: int, amount: int, today: date, key: str) -> None:
     """Move credit back out of the newest months it paid, which become due again."""
+    # What credit paid of each month, as far as the month still holds it (its price may have fallen since).
     paid = conn.execute(
         text(
-            "SELECT l.contribution_id, SUM(CASE WHEN l.kind = 'credit_applied' THEN l.amount ELSE -l.amount END)"
+            "SELECT l.contribution_id, MIN(c.amount_paid),"
+            " SUM(CASE WHEN l.kind = 'credit_applied' THEN l.amount ELSE -l.amount END)"
             " FROM ledger_transfer l JOIN contribution c ON c.id = l.contribution_id"
             " WHERE l.participant_id = :p AND l.kind IN ('credit_applied', 'credit_unapplied')"
             " GROUP BY l.contribution_id, c.period ORDER BY c.period DESC"
         ),
         {"p": pid},
     ).all()
-    for n, (cid, applied) in enumerate(paid):
-        take = min(amount, int(applied))
+    for n, (cid, held_by_month, applied) in enumerate(paid):
+        take = min(amount, int(applied), int(held_by_month))
         if take <= 0:
             continue
-        settle.unpay(conn, cid, take)
+        _unpay(conn, cid, take, pid, today, f"{key}:unapply:{n}")
         post(
             conn,
             f"{key}:unapply:{n}",
@@ -178,6 +182,30 @@ def _unapply(conn: Connection, pid: int, amount: int, today: date, key: str) -> 
         amount -= take
         if amount <= 0:
             break
+
+
+_WRITTEN_OFF = """
+SELECT COALESCE(SUM(CASE WHEN debit_account = 'write_off' THEN amount ELSE -amount END), 0) FROM ledger_transfer
+WHERE contribution_id = :c AND 'write_off' IN (debit_account, credit_account)
+"""
+
+
+def _unpay(conn: Connection, cid: int, amount: int, pid: int, today: date, key: str) -> None:
+    """Take money back out of a month; a waived one's write-off is undone (it is owed again in full)."""
+    if settle.unpay(conn, cid, amount):
+        written_off = int(conn.execute(text(_WRITTEN_OFF), {"c": cid}).scalar_one())
+        if written_off:
+            post(
+                conn,
+                f"{key}:unwaive",
+                TransferKind.write_off_undone,
+                Account.contributions_receivable,
+                Account.write_off,
+                written_off,
+                today,
+                participant_id=pid,
+                contribution_id=cid,
+            )
 
 
 def _post(

@@ -165,3 +165,76 @@ def test_a_signed_body_we_cannot_read_says_so(client, engine, change, reason) ->
     assert resp.status_code == 400
     assert resp.get_json()["code"] == "malformed_webhook", resp.get_json()
     assert rows(engine, "SELECT COUNT(*) FROM gateway_event") == [(0,)]
+
+
+def _waive(client, engine) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    [(cid,)] = rows(engine, "SELECT id FROM contribution WHERE period = '2026-01-01'")
+    admin = auth(token(client.application, "admin"))
+    resp = client.post(f"/api/v1/contributions/{cid}/waive", json={"reason": "bencana banjir"}, headers=admin)
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def _written_off(engine) -> int:  # type: ignore[no-untyped-def]
+    return rows(
+        engine,
+        "SELECT COALESCE(SUM(CASE WHEN debit_account = 'write_off' THEN amount ELSE -amount END), 0)"
+        " FROM ledger_transfer WHERE 'write_off' IN (debit_account, credit_account)",
+    )[0][0]
+
+
+def _held_at_bank(face, pi_id: str) -> int:  # type: ignore[no-untyped-def]
+    return face.face.bank.held(face.face._bank_key[pi_id])
+
+
+@pytest.fixture
+def waivable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staff act on the debit day (the January month is the membership's, and not in the future)."""
+    monkeypatch.setattr("billing.contributions.api.today", lambda: DAY)
+
+
+def test_money_taken_back_from_a_waived_month_makes_it_due_in_full(client, engine, settings, face, waivable) -> None:  # type: ignore[no-untyped-def]
+    """The money machine's sequence: a part refunded at the gateway, the rest of the month waived,
+    then the rest of the charge refunded at the gateway (its events late, twice, out of order)."""
+    world = stripe_world(engine, settings, face.url, ["sim_ok"])
+    [pi_id] = list(face.face.intents)
+    for event in face.face.refund_outside(pi_id, 100):
+        deliver(client, event)
+    assert month(engine) == ("due", 16_700)
+    assert _waive(client, engine)["status"] == "waived"
+    assert (month(engine), _written_off(engine)) == (("waived", 16_700), 100)
+    proved(engine, world)
+    rest = face.face.refund_outside(pi_id, 16_700)
+    assert _held_at_bank(face, pi_id) == 0  # the bank gave every rupiah back
+    for event in [*reversed(rest), *rest]:
+        deliver(client, event)
+    # None of the charge's money is left in the month, so the waiver of the rest is undone with it.
+    assert (month(engine), _written_off(engine)) == (("due", 0), 0)
+    assert rows(engine, "SELECT waive_reason FROM contribution WHERE period = '2026-01-01'") == [(None,)]
+    proved(engine, world)
+    # Finance decides again: a second waiver writes off the whole month.
+    _waive(client, engine)
+    assert (month(engine), _written_off(engine)) == (("waived", 0), 16_800)
+    proved(engine, world)
+
+
+def test_money_taken_back_from_a_month_credit_paid_then_waived(client, engine, settings, face, waivable) -> None:  # type: ignore[no-untyped-def]
+    """A dispute won pays the month again as credit; refunds at the gateway then take that credit back
+    out of the month, before and after its rest is waived."""
+    world = stripe_world(engine, settings, face.url, ["sim_ok"])
+    [pi_id] = list(face.face.intents)
+    opened = face.face.dispute(pi_id)
+    deliver(client, opened)
+    deliver(client, face.face.close_dispute(opened["data"]["object"]["id"], won=True))
+    assert month(engine) == ("paid", 16_800)  # by credit
+    for event in face.face.refund_outside(pi_id, 100):
+        deliver(client, event)
+    assert month(engine) == ("due", 16_700)
+    _waive(client, engine)
+    proved(engine, world)
+    for event in face.face.refund_outside(pi_id, 100):
+        deliver(client, event)
+    assert _held_at_bank(face, pi_id) == 16_600
+    assert (month(engine), _written_off(engine)) == (("due", 16_600), 0)
+    assert rows(engine, "SELECT COALESCE(SUM(balance), 0) FROM participant_credit") == [(0,)]
+    proved(engine, world)
