@@ -124,9 +124,11 @@ def test_prepaid_full_price_months_become_credit_for_later_months(  # type: igno
 
 
 def test_transport_window_and_months_outside_any_window_keep_their_price(  # type: ignore[no-untyped-def]
-    app, client, engine, settings
+    app, client, engine, settings, monkeypatch
 ) -> None:
     """Generated with the rules in place, every month already has its price: nothing to credit."""
+    # Enrolled in January 2026: billing starts with the enrolment month.
+    monkeypatch.setattr("billing.participants.api.today", lambda: date(2026, 1, 5))
     admin = token(app, "admin")
     driver = participant(client, admin, sector_category="transport")
     trader = participant(client, admin)
