@@ -31,7 +31,8 @@ def _pg_unavailable(reason: str) -> None:
 def new_pg_database(prefix: str) -> Iterator[str]:
     """A new, empty PostgreSQL database, dropped afterwards; fails in CI, skips elsewhere, if unreachable."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    # pre-ping: a test may restart the server while the session goes on (tests/debits/test_worker_process.py).
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -60,9 +60,12 @@ def _kinds(schema: dict[str, Any]) -> Iterator[tuple[str, bool]]:
 
 
 def _operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The operations staff call with a token; public ones (the webhook: its signature is the
+    authentication) have tests of their own."""
     for path, item in DOC["paths"].items():
         for method, op in item.items():
-            yield path, method, op
+            if op.get("security") != []:
+                yield path, method, op
 
 
 def _fill(path: str) -> str:
@@ -97,8 +100,7 @@ def _staff(app, method: str, path: str) -> dict[str, str]:  # type: ignore[no-un
     adapter = app.url_map.bind("localhost")
     endpoint, _ = adapter.match(_fill(path), method=method.upper())
     view = app.view_functions[endpoint]
-    if getattr(view, PUBLIC_ATTR, False):
-        pytest.skip("a public endpoint (the webhook) has no body model")
+    assert not getattr(view, PUBLIC_ATTR, False), f"{path} is public: _operations leaves it out"
     allowed = sorted(r for r in getattr(view, ROLES_ATTR, frozenset()) if r != Role.worker)
     return auth(token(app, allowed[0]))
 

@@ -124,7 +124,7 @@ def test_openapi_document(client) -> None:  # type: ignore[no-untyped-def]
     assert doc["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
     assert doc["security"] == [{"bearer": []}]
     assert set(doc["paths"]["/api/v1/participants"]) == {"get", "post"}
-    assert set(doc["paths"]["/api/v1/participants/{participant_id}"]) == {"get"}
+    assert set(doc["paths"]["/api/v1/participants/{participant_id}"]) == {"get", "patch"}
     # Only the API is documented; the operations endpoints need no token.
     assert all(p.startswith("/api/v1/") for p in doc["paths"]), sorted(doc["paths"])
     for path, item in doc["paths"].items():

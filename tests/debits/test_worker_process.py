@@ -3,22 +3,29 @@ SIGTERM finishes the batch in hand and stops, a batch slower than the lease is n
 lease is renewed), and a worker that lost its lease stops sending. Counted at the simulated bank."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from structlog.testing import capture_logs
 
 from billing.db import make_engine
-from billing.debits import execution
+from billing.debits import execution, worker
 from billing.debits.service import start_debit_run
 from billing.gateways.base import ChargeResult, ChargeStatus
 from billing.ledger.verify import verify
 from billing.settings import Settings
 from schedulers import jobs
+from tests.conftest import IN_CI
 from tests.debits.world import World, enrol, rows
 
 DAY = date(2024, 6, 5)
@@ -124,9 +131,30 @@ def test_the_worker_outlives_the_database_dropping_its_connections(pg_url: str, 
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=15)
     assert dropped >= 4
-    assert "database_unavailable" in log.read_text()
     engine.dispose()
     _charged_once(pg_url, settings, state, 160)
+
+
+def test_a_database_error_is_logged_and_the_worker_goes_on_after_a_backoff(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    stop = threading.Event()
+    calls: list[float] = []
+
+    def flaky(*_args: object, **_kwargs: object) -> int:
+        calls.append(time.monotonic())
+        if len(calls) <= 2:  # the database is away for two tries
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        stop.set()
+        return 5
+
+    monkeypatch.setattr(worker, "work", flaky)
+    monkeypatch.setattr(worker, "FIRST_BACKOFF", 0.05)
+    gateway = type("G", (), {"name": "stub"})()
+    with capture_logs() as logs:
+        done = worker.run(None, Settings(database_url="sqlite://"), gateway, None, lambda: DAY, stop, poll=0.01)  # type: ignore[arg-type]
+    assert done == 5 and len(calls) == 3
+    assert [e["retry_in_s"] for e in logs if e["event"] == "database_unavailable"] == [0.05, 0.1]
+    assert [e["event"] for e in logs][-2:] == ["database_back", "worker_stopped"]
+    assert calls[2] - calls[0] >= 0.15  # it waited between tries
 
 
 def test_a_batch_slower_than_its_lease_is_not_taken_over(pg_url: str, tmp_path: Path) -> None:
@@ -177,3 +205,47 @@ def test_lease_renewal_fails_once_another_worker_holds_the_batch(pg_url: str) ->
         conn.execute(text("UPDATE debit_batch SET lease_owner = 'someone-else' WHERE id = :b"), {"b": batch.id})
     assert not lease.renew()
     engine.dispose()
+
+
+def _restart_postgresql(url: str) -> None:
+    """Restart the local Debian cluster that serves ``url`` (as CI and the developer machines run it)."""
+    port = make_url(url).port or 5432
+    clusters = []
+    if shutil.which("pg_lsclusters") is not None:
+        listed = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True).stdout
+        clusters = [line.split()[:2] for line in listed.splitlines() if line.split()[2:3] == [str(port)]]
+    if os.geteuid() != 0 or not clusters:
+        reason = f"restarting PostgreSQL needs root and a local Debian cluster on port {port} (pg_ctlcluster)"
+        if IN_CI:
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    version, name = clusters[0]
+    cmd = ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"]
+    subprocess.run(cmd, check=True, timeout=120, capture_output=True)
+
+
+def _count(engine, sql: str) -> int | None:  # type: ignore[no-untyped-def]
+    try:
+        return int(rows(engine, sql)[0][0])
+    except DBAPIError:  # the server is restarting
+        return None
+
+
+def test_workers_survive_a_postgresql_restart_mid_run(pg_url: str, tmp_path: Path) -> None:
+    settings = _plan(pg_url, 240, batch_size=8)
+    state, log = str(tmp_path / "bank.sqlite3"), tmp_path / "worker.log"
+    engine = make_engine(pg_url)
+    workers = [_worker(pg_url, state, log, latency_ms=100, lease_s=5) for _ in range(3)]
+    remaining = "SELECT COUNT(*) FROM debit_batch WHERE status <> 'done'"
+    try:
+        _wait(lambda: (_count(engine, "SELECT COUNT(*) FROM debit_batch WHERE status = 'done'") or 0) >= 3, 60, log)
+        _restart_postgresql(pg_url)
+        _wait(lambda: _count(engine, remaining) == 0, 120, log)
+        assert [w.poll() for w in workers] == [None, None, None], log.read_text()[-3000:]  # no worker lost
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+            w.wait(timeout=30)
+    assert "database_unavailable" in log.read_text()
+    engine.dispose()
+    _charged_once(pg_url, settings, state, 240)
