@@ -13,7 +13,8 @@ A worker or scheduler serves its metrics on a port of its own (``BILLING_METRICS
 ``BILLING_METRICS_ADDRESS``, 127.0.0.1 unless told otherwise)."""
 
 import os
-from collections.abc import Iterator
+from collections import Counter as Counter_
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from prometheus_client import (
@@ -50,13 +51,17 @@ JOBS = Counter("billing_jobs", "Scheduled job runs, by job and outcome", ["job",
 SCHEDULER_ACTIVE = Gauge("billing_scheduler_active", "1 while this scheduler process is the active one")
 
 
-def count_results(outcomes: list[tuple[str, str | None, int]]) -> None:
-    """(outcome, failure code, amount) of each resolved attempt."""
+def count_results(outcomes: Iterable[tuple[str, str | None, int]]) -> None:
+    """(outcome, failure code, amount) of each resolved attempt. Summed here first: a labelled
+    counter's increment takes a lock, and a batch holds thousands of attempts."""
+    counts: Counter_[tuple[str, str]] = Counter_()
     collected = 0
     for outcome, code, amount in outcomes:
-        ATTEMPTS.labels(outcome, code or "").inc()
+        counts[outcome, code or ""] += 1
         if outcome == "succeeded":
             collected += amount
+    for (outcome, code), n in counts.items():
+        ATTEMPTS.labels(outcome, code).inc(n)
     if collected:
         COLLECTED.inc(collected)
 

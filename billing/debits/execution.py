@@ -280,7 +280,7 @@ def process(
             {"b": batch.id, "o": owner, "now": utcnow()},
         )
         runs.complete_if_done(conn, batch.run_id)
-    metrics.count_results([(r.status.value, r.failure_code, a.amount) for a, r in zip(attempts, results, strict=True)])
+    metrics.count_results((r.status.value, r.failure_code, a.amount) for a, r in zip(attempts, results, strict=True))
     return counts
 
 
