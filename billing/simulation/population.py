@@ -135,11 +135,19 @@ def record_history(
     while month <= eve:
         due, following = due_date_for(month), add_months(month, 1)
         paid += _history_month(engine, [p for p in people if month <= p.enrolled_on <= due], sponsor_of, month, "a")
-        if due <= eve:
+        if due <= eve and not _enrolled_after(engine, due):
             evaluate(engine, due, arrears_months)
         paid += _history_month(engine, [p for p in people if due < p.enrolled_on < following], sponsor_of, month, "b")
         month = following
     return paid
+
+
+def _enrolled_after(engine: Engine, day: date) -> bool:
+    """Whether someone enrolled after ``day`` is there already: a killed run got past this due date's
+    evaluation, and running it again would date their first activation before their enrolment."""
+    with unit_of_work(engine) as s:
+        last = s.exec(select(func.max(Participant.enrolled_on))).one()
+    return last is not None and last > day
 
 
 def _history_month(engine: Engine, people: list[Person], sponsor_of: dict[str, int], month: date, part: str) -> int:

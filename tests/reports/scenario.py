@@ -15,8 +15,14 @@ Kota Pangkal Pinang (19.71), 310 active at the end of December:
 | revoked  |   2 | sim_mandate_revoked                        | arrears 15 Jan (mandate_revoked), ended in April   |
 | nopay    |   2 | no mandate                                 | arrears 15 Jan (no_payment), ended in April        |
 | payday   |   5 | sim_insufficient_until_payday_25, day 5    | in arrears at each due date, recovered each 25th   |
-| csr      |  20 | PT Timah Peduli Pekerja (CSR) pays         | the sponsor stops on 4 March                       |
+| csr      |  20 | PT Timah Peduli Pekerja (CSR) pays         | the sponsor stops on 1 February (see below)       |
 | apbd     |   5 | Pemkot Pangkal Pinang (APBD) pays          | stay active                                        |
+
+The CSR sponsor paid January and stops on 1 February before paying February. Nobody ends that day:
+from February its 20 members pay for themselves (February re-priced at the self-pay tariff, payer
+``self``) and, having no mandate, pay nothing. Arrears counted from February: 1 on 15 February
+(in_arrears, cause sponsor_stopped), 2 on 15 March, 3 on 15 April, 4 on 15 May: ended (kind
+sponsor_stopped, from in_arrears).
 
 Plus 10 new participants (sim_ok, e-commerce/UMKM) enrolled on 10 February. The 4 broke who come back
 re-register and pay June at an agent on 3 June: the lapse evaluation activates them that day, and
@@ -60,7 +66,7 @@ from tests.factories import participant_body
 ENROLLED = date(2023, 11, 1)
 OPENED = date(2023, 12, 31)
 FIRST, LAST = date(2024, 1, 1), date(2024, 6, 30)
-NEW_19_71, SPONSOR_STOP, NEW_19_01 = date(2024, 2, 10), date(2024, 3, 4), date(2024, 3, 12)
+NEW_19_71, SPONSOR_STOP, NEW_19_01 = date(2024, 2, 10), date(2024, 2, 1), date(2024, 3, 12)
 CANCELLED, REACTIVATED = date(2024, 5, 20), date(2024, 6, 3)
 ECOSYSTEMS = ("pasar", "desa", "ecommerce_umkm", "rentan")
 DEBIT_DAYS = (1, 5, 10)

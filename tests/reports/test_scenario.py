@@ -30,14 +30,17 @@ def test_the_waterfall_balances_to_the_fall_of_10_97_percent(pangkal_pinang: Chu
         ("activated", "+", 10),  # the 10 enrolled on 10 February, debited that day
         ("reactivated", "+", 4),  # 4 of the broke re-register and pay on 3 June
         ("recovered", "+", 30),  # payday: 5 participants × 6 months, each 25th
-        ("entered_arrears", "-", 54),  # in January 14 broke + 4 closed + 2 blocked + 2 revoked + 2 nopay; payday 30
+        # 15 January: 14 broke + 4 closed + 2 blocked + 2 revoked + 2 nopay (24); payday 5 × 6 months (30);
+        # 15 February: the CSR sponsor's 20, whose February nobody paid after the stop on 1 February.
+        ("entered_arrears", "-", 74),
         ("ended", "-", 0),  # nobody went straight from active to ended
         ("cancelled", "-", 4),  # ok[0..3] on 20 May
-        ("sponsor_stopped", "-", 20),  # the CSR sponsor's members on 4 March
+        ("sponsor_stopped", "-", 0),  # a stop ends nobody: its members leave active through arrears
         ("closing", "=", 276),
     ]
-    # The 24 who entered arrears in January and did not recover ended in April: already out of active.
-    assert [(s.key, s.count) for s in w.info] == [("ended_from_arrears", 24), ("ended_before_paying", 0)]
+    # Ended from in_arrears, already out of active: the 24 of January in April (January-April unpaid),
+    # the CSR's 20 on 15 May (February-May unpaid).
+    assert [(s.key, s.count) for s in w.info] == [("ended_from_arrears", 44), ("ended_before_paying", 0)]
     assert w.check.model_dump() == {
         "opening": 310,
         "ins": 44,
@@ -62,7 +65,9 @@ def test_why_they_lapsed(pangkal_pinang: ChurnReport) -> None:
         "mandate_revoked",
         "no_payment",
     ]
-    # lapses: broke 14 + payday 30; endings: the 14 broke who ended in April (from arrears).
+    # lapses: broke 14 + payday 30; endings: the 14 broke who ended in April (from arrears). The CSR's 20
+    # entered arrears and ended with the cause sponsor_stopped: their unpaid run starts in February, the
+    # month the sponsor stopped, and they paid nothing themselves since.
     assert causes["insufficient_funds"][2:4] == (44, 14)
     assert {k: v[2:] for k, v in causes.items()} == {
         "insufficient_funds": (44, 14, 0, "56.4"),
@@ -81,15 +86,18 @@ def test_why_they_lapsed(pangkal_pinang: ChurnReport) -> None:
         "pasar": (85, 34, 47, 17, 72, "60.3"),
         "rentan": (91, 0, 23, 23, 68, "29.5"),
     }
+    # The payer is the month's contribution's: the CSR's February onwards were re-priced to ``self`` at
+    # the stop, so their lapse (February) and ending (May) count as self-paid, and the sponsor's row
+    # keeps its 20 at the opening (December, paid by it) and none at the end.
     assert by_value(pangkal_pinang, "payer") == {
-        "self": (285, 44, 58, 28, 271, "74.4"),
+        "self": (285, 44, 78, 48, 271, "100.0"),
         "sponsor_apbd": (5, 0, 0, 0, 5, "0.0"),
-        "sponsor_csr": (20, 0, 20, 20, 0, "25.6"),
+        "sponsor_csr": (20, 0, 0, 0, 0, "0.0"),
     }
     sponsors = next(b.rows for b in pangkal_pinang.breakdowns if b.dimension == "sponsor")
     assert [(r.label_id, r.opening, r.sponsor_stopped, r.closing) for r in sponsors] == [
-        ("PT Timah Peduli Pekerja", 20, 20, 0),
         ("Pemerintah Kota Pangkal Pinang", 5, 0, 5),
+        ("PT Timah Peduli Pekerja", 20, 0, 0),
     ]
     # One ok participant in 8 pays by e-wallet (32), plus the 2 blocked; the sponsored have no mandate.
     assert by_value(pangkal_pinang, "channel") == {
@@ -104,61 +112,62 @@ def test_why_they_lapsed(pangkal_pinang: ChurnReport) -> None:
         "10": (85, 0, 1, 1, 84, "1.3"),
         "none": (27, 0, 22, 22, 5, "28.2"),
     }
-    # Months since enrolment (November): January is month 2, June month 7.
+    # Months since enrolment (November): January is month 2, June month 7. Lapses: January 24 + 5 payday,
+    # February 5 payday + the CSR's 20, then 5 payday a month, and in May the 4 cancelled.
     tenure = by_value(pangkal_pinang, "tenure")
-    assert {k: v[2] for k, v in tenure.items() if v[2]} == {"2": 29, "3": 5, "4": 25, "5": 5, "6": 9, "7": 5}
+    assert {k: v[2] for k, v in tenure.items() if v[2]} == {"2": 29, "3": 25, "4": 5, "5": 5, "6": 9, "7": 5}
     assert {k: v[1] for k, v in tenure.items() if v[1]} == {"0": 10, "2": 5, "3": 5, "4": 5, "5": 5, "6": 5, "7": 9}
 
 
 def test_cohorts_and_debit_recovery(pangkal_pinang: ChurnReport) -> None:
     assert [(c.cohort, c.participants, [p.active for p in c.points]) for c in pangkal_pinang.cohorts] == [
-        # Registered in November, active from December; -29 +5 in January, -20 in March, -4 in May, +4 in June.
-        ("2023-11", 310, [0, 310, 286, 286, 266, 266, 262, 266]),
+        # Registered in November, active from December; at each month's end: January 310 - 24 (the 5 payday
+        # are active again from the 25th), February - the CSR's 20, May - 4 cancelled, June + 4 back.
+        ("2023-11", 310, [0, 310, 286, 266, 266, 266, 262, 266]),
         ("2024-02", 10, [10, 10, 10, 10, 10]),
     ]
     assert [str(p.retention_pct) for p in pangkal_pinang.cohorts[0].points][2] == "92.3"
     rec = pangkal_pinang.recovery
     # First attempts: ok 256 × 5 months + 252 in June (4 cancelled) + new 10 × 5 succeed (1,582).
     # They fail for payday 5 × 6 months (30, paid on the 25th), broke 14 × January-April (56; nobody
-    # debits an ended membership), the 4 broke back in June for May's contribution (4), and the
-    # 8 hard failures once (their mandate is suspended): 98.
+    # debits an ended membership) and the 8 hard failures once (their mandate is suspended): 94. The 4
+    # broke back in June start a fresh membership in June, paid at the agent: their May is lapsed, never
+    # debited.
     # Retries of broke: 14th, 25th, 1st for January-March; April's stop when membership ends on the
-    # 15th after the 14th's; May's of the 4 come back on 14 and 25 June (the 1 July one is past June).
+    # 15th after the 14th's. Payday: the 14th fails, the 25th succeeds.
     assert [(a.attempt_no, a.attempts, a.succeeded, a.failed, a.recovered_later) for a in rec.attempts] == [
-        (1, 1680, 1582, 98, 30),
-        (2, 90, 0, 90, 30),
-        (3, 76, 30, 46, 0),
-        (4, 42, 0, 42, 0),
+        (1, 1676, 1582, 94, 30),
+        (2, 86, 0, 86, 30),  # broke 14 × 4 + payday 30
+        (3, 72, 30, 42, 0),  # broke 14 × 3 + payday 30 (paid)
+        (4, 42, 0, 42, 0),  # broke 14 × 3
     ]
-    assert (rec.failed_first, rec.recovered, rec.recovery_pct) == (98, 30, Decimal("30.6"))
+    assert (rec.failed_first, rec.recovered, rec.recovery_pct) == (94, 30, Decimal("31.9"))  # 30 / 94
 
 
 def test_the_explanation_says_why(pangkal_pinang: ChurnReport) -> None:
     assert pangkal_pinang.explanation.id == (
         "Peserta aktif Kota Pangkal Pinang turun 10,97% (310 → 276) pada Januari–Juni 2024. "
-        "Masuk 44: 10 peserta baru, 4 aktif kembali dan 30 pulih dari tunggakan; keluar 78: 54 mulai menunggak, "
-        "4 berhenti sukarela dan 20 karena sponsor berhenti membayar. "
+        "Masuk 44: 10 peserta baru, 4 aktif kembali dan 30 pulih dari tunggakan; keluar 78: 74 mulai menunggak "
+        "dan 4 berhenti sukarela. "
         "Dari 78 kali peserta keluar dari status aktif, 56,4% karena saldo tidak cukup, 25,6% karena sponsor "
         "berhenti membayar dan 5,1% karena rekening ditutup. "
-        "PT Timah Peduli Pekerja berhenti membayar untuk 20 peserta aktif. "
-        "Selain itu 24 kepesertaan berakhir setelah menunggak; mereka sudah keluar dari aktif saat mulai menunggak. "
-        "98 debit pertama gagal; 30 di antaranya (30,6%) kemudian terbayar."
+        "Selain itu 44 kepesertaan berakhir setelah menunggak; mereka sudah keluar dari aktif saat mulai menunggak. "
+        "94 debit pertama gagal; 30 di antaranya (31,9%) kemudian terbayar."
     )
     assert pangkal_pinang.explanation.en == (
         "Active participants in Kota Pangkal Pinang fell 10.97% (310 → 276) in January–June 2024. "
-        "In 44: 10 new, 4 reactivated and 30 recovered from arrears; out 78: 54 entered arrears, "
-        "4 cancelled voluntarily and 20 because a sponsor stopped paying. "
+        "In 44: 10 new, 4 reactivated and 30 recovered from arrears; out 78: 74 entered arrears "
+        "and 4 cancelled voluntarily. "
         "Causes of the 78 lapses from active: insufficient funds 56.4%, sponsor stopped paying 25.6% and "
         "account closed 5.1%. "
-        "PT Timah Peduli Pekerja stopped paying for 20 active participants. "
-        "Besides, 24 memberships ended after arrears; they had left active when the arrears began. "
-        "98 first debits failed; 30 of them (30.6%) were paid later."
+        "Besides, 44 memberships ended after arrears; they had left active when the arrears began. "
+        "94 first debits failed; 30 of them (31.9%) were paid later."
     )
     # The CSV's waterfall is the same figures, with the check row.
     columns, rows = churn_tables(pangkal_pinang)["waterfall"]
     assert columns[:3] == ["step", "sign", "count"]
     assert [r[:3] for r in rows][-3:] == [
-        ["ended_from_arrears", "", 24],
+        ["ended_from_arrears", "", 44],
         ["ended_before_paying", "", 0],
         ["check", "", 0],
     ]
@@ -196,7 +205,7 @@ def test_coverage_against_the_target(bangka) -> None:  # type: ignore[no-untyped
     city = regions["19.71"]
     assert [(m.month, m.active, str(m.coverage_pct)) for m in city.months] == [
         ("2024-01", 286, "33.10"),  # 286 / 864
-        ("2024-02", 296, "34.26"),
+        ("2024-02", 276, "31.94"),  # + 10 new, - the CSR's 20 in arrears from 15 February
         ("2024-03", 276, "31.94"),
         ("2024-04", 276, "31.94"),
         ("2024-05", 272, "31.48"),
