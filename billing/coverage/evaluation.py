@@ -118,7 +118,7 @@ INSERT INTO notice (participant_id, kind, dedupe_key, params, created_at)
 SELECT t.participant_id,
        CASE WHEN t.to_status = 'ended' THEN 'coverage_ended' ELSE 'coverage_at_risk' END,
        t.to_status || ':' || t.participant_id || ':' || :today_s,
-       {json}('last_paid', t.last_paid, 'through', CAST(:m_s AS VARCHAR(10)),
+       {json}('last_paid', t.last_paid, 'unpaid_from', t.unpaid_from, 'through', CAST(:m_s AS VARCHAR(10)),
               'arrears_months', CAST(:arrears AS INTEGER), 'cause', t.cause),
        :now
 FROM tmp_coverage t WHERE t.to_status IN ('in_arrears', 'ended')

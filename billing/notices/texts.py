@@ -3,7 +3,8 @@ stored with the notice when it was written, so it tells what was true then:
 
 - ``debit_upcoming``: amount, period, debit_on, account (the mandate's display, e.g. "BRI ••••1234");
 - ``debit_failed``: code, amount, period, next_try (null when no retry is scheduled);
-- ``coverage_at_risk``: last_paid, through (the latest month already due), arrears_months;
+- ``coverage_at_risk``: unpaid_from (the first unpaid month; older notices: last_paid), through (the latest
+  month already due), arrears_months;
 - ``coverage_ended``: cause, last_paid (null if never paid), arrears_months;
 - ``sponsor_stopped``: sponsor (its name), period (the first month the worker pays), amount (that month's).
 - ``debit_day_moved``: old_day, new_day, account.
@@ -84,9 +85,11 @@ def pay_by(last_paid: date, arrears_months: int) -> date:
 
 
 def coverage_at_risk(p: Params) -> str:
-    last_paid, through = _date(p, "last_paid"), _date(p, "through")
-    first = add_months(last_paid, 1)
-    deadline = pay_by(last_paid, int(p["arrears_months"]))
+    # The first unpaid month (notices written before it was recorded name only the last paid one; a
+    # member who never paid a month of this membership has no last paid one).
+    through = _date(p, "through")
+    first = _optional_date(p, "unpaid_from") or add_months(_date(p, "last_paid"), 1)
+    deadline = pay_by(add_months(first, -1), int(p["arrears_months"]))
     return (
         f"Iuran BPJS Ketenagakerjaan belum dibayar: {_months(first, through, ID)}. Bayar paling lambat "
         f"{day(deadline, ID)} agar kepesertaan Anda tidak berakhir. / BPJS Ketenagakerjaan contribution unpaid: "

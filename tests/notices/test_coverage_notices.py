@@ -34,6 +34,7 @@ def test_arrears_then_end(engine, settings) -> None:  # type: ignore[no-untyped-
     )
     assert at_risk.params == {
         "last_paid": "2024-04-01",
+        "unpaid_from": "2024-05-01",
         "through": "2024-06-01",
         "arrears_months": 3,
         "cause": "no_payment",

@@ -110,3 +110,15 @@ def test_sponsor_stopped_tells_the_new_amount_and_how_to_start_a_debit() -> None
         "Ketenagakerjaan contributions. From June 2026 you pay Rp8,400 a month yourself. Register a bank account "
         "or e-wallet for auto-debit with a Perisai agent or at a branch office, or pay there."
     )
+
+
+def test_coverage_at_risk_of_a_member_who_never_paid_names_the_first_unpaid_month() -> None:
+    """A new member whose first month is unpaid has no last paid month: the first unpaid one is named."""
+    text = render(
+        NoticeKind.coverage_at_risk,
+        {"last_paid": None, "unpaid_from": "2024-02-01", "through": "2024-02-01", "arrears_months": 3},
+    )
+    assert "belum dibayar: Februari 2024" in text
+    # Three months after the end of the last covered month, January.
+    assert "Bayar paling lambat 30 April 2024" in text
+    assert "unpaid: February 2024" in text and "Pay by April 30, 2024" in text
