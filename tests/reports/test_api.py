@@ -47,9 +47,11 @@ def test_csv_of_each_table(bangka_app, manager) -> None:  # type: ignore[no-unty
         assert client.get(CHURN + f"&format=csv&table={table}", headers=manager).status_code == 200, table
     main = client.get(COVERAGE + "&format=csv", headers=manager).get_data(as_text=True).splitlines()
     assert main[0].startswith("region_code,region_name,month,participants,active")
-    # The CSR sponsor stopped on 4 March: its 20 members pay nothing from April and are in arrears
-    # (April to June), not ended the day it stopped.
-    assert "19.71,Kota Pangkal Pinang,2024-06,320,276,20,864,31.94,52.00,20.06,173" in main
+    # The CSR sponsor stopped on 1 February: its 20 members, unpaid from February, are in arrears from
+    # 15 February and end on 15 May (tests/reports/scenario.py): none is in arrears in June, and the
+    # 24 who lapsed in January ended in April.
+    assert "19.71,Kota Pangkal Pinang,2024-04,320,276,20,864,31.94,52.00,20.06,173" in main
+    assert "19.71,Kota Pangkal Pinang,2024-06,320,276,0,864,31.94,52.00,20.06,173" in main
     wrong = client.get(CHURN + "&format=csv&table=nope", headers=manager)
     assert wrong.status_code == 422 and wrong.get_json()["code"] == "unknown_table"
 
