@@ -45,8 +45,8 @@ def moves(counts: dict[str, int]) -> dict[str, int]:
     """The counts with their sums: moves in, moves out of active (lapses), and every ending."""
     ins = sum(counts[k] for k in labels.INS)
     lapses = sum(counts[k] for k in labels.OUTS)
-    endings = counts["ended"] + counts["cancelled"] + counts["sponsor_stopped"]
-    endings += counts["ended_from_arrears"] + counts["ended_before_paying"]
+    # A sponsor's stop moves its members into arrears (a lapse), it ends nobody by itself.
+    endings = counts["ended"] + counts["cancelled"] + counts["ended_from_arrears"] + counts["ended_before_paying"]
     return {**counts, "ins": ins, "lapses": lapses, "endings": endings}
 
 

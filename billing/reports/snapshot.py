@@ -46,6 +46,10 @@ EVENT = Table(
     Column("participant_id", Integer, nullable=False),
     Column("measure", String(20), nullable=False),
     Column("cause", String(40)),
+    # A lapse caused by a sponsor's stop is counted under that sponsor, though its members pay
+    # themselves from the stop on (None: the person's own payer and sponsor of the month).
+    Column("payer", String(12)),
+    Column("sponsor", String(20)),
     prefixes=["TEMPORARY"],
 )
 SCRATCH = (STATUS, PERSON, EVENT)

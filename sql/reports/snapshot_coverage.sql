@@ -30,7 +30,8 @@ FROM (SELECT f.region_code, d.dimension, f.persons, f.active, f.in_arrears, f.me
                    1 AS persons, active, in_arrears, NULL AS measure, NULL AS cause
             FROM tmp_report_person
             UNION ALL
-            SELECT p.region_code, p.ecosystem, p.payer, p.sponsor, p.channel, p.debit_day, p.cohort, p.tenure,
+            SELECT p.region_code, p.ecosystem, COALESCE(e.payer, p.payer), COALESCE(e.sponsor, p.sponsor),
+                   p.channel, p.debit_day, p.cohort, p.tenure,
                    0, 0, 0, e.measure, e.cause
             FROM tmp_report_event e
             JOIN tmp_report_person p ON p.participant_id = e.participant_id) f

@@ -30,12 +30,13 @@ def test_the_waterfall_balances_to_the_fall_of_10_97_percent(pangkal_pinang: Chu
         ("activated", "+", 10),  # the 10 enrolled on 10 February, debited that day
         ("reactivated", "+", 4),  # 4 of the broke re-register and pay on 3 June
         ("recovered", "+", 30),  # payday: 5 participants × 6 months, each 25th
-        # 15 January: 14 broke + 4 closed + 2 blocked + 2 revoked + 2 nopay (24); payday 5 × 6 months (30);
-        # 15 February: the CSR sponsor's 20, whose February nobody paid after the stop on 1 February.
-        ("entered_arrears", "-", 74),
+        # 15 January: 14 broke + 4 closed + 2 blocked + 2 revoked + 2 nopay (24); payday 5 × 6 months (30).
+        ("entered_arrears", "-", 54),
         ("ended", "-", 0),  # nobody went straight from active to ended
         ("cancelled", "-", 4),  # ok[0..3] on 20 May
-        ("sponsor_stopped", "-", 0),  # a stop ends nobody: its members leave active through arrears
+        # 15 February: the CSR sponsor's 20, whose February nobody paid after the stop on 1 February. A stop
+        # ends nobody: its members leave active through arrears, and that lapse is the sponsor's step.
+        ("sponsor_stopped", "-", 20),
         ("closing", "=", 276),
     ]
     # Ended from in_arrears, already out of active: the 24 of January in April (January-April unpaid),
@@ -87,17 +88,18 @@ def test_why_they_lapsed(pangkal_pinang: ChurnReport) -> None:
         "rentan": (91, 0, 23, 23, 68, "29.5"),
     }
     # The payer is the month's contribution's: the CSR's February onwards were re-priced to ``self`` at
-    # the stop, so their lapse (February) and ending (May) count as self-paid, and the sponsor's row
-    # keeps its 20 at the opening (December, paid by it) and none at the end.
+    # the stop, but their lapse (February) and ending (May) were caused by the stop, so they count under
+    # the sponsor: its row keeps its 20 at the opening (December, paid by it), 20 lapses and endings, and
+    # none at the end.
     assert by_value(pangkal_pinang, "payer") == {
-        "self": (285, 44, 78, 48, 271, "100.0"),
+        "self": (285, 44, 58, 28, 271, "74.4"),
         "sponsor_apbd": (5, 0, 0, 0, 5, "0.0"),
-        "sponsor_csr": (20, 0, 0, 0, 0, "0.0"),
+        "sponsor_csr": (20, 0, 20, 20, 0, "25.6"),
     }
     sponsors = next(b.rows for b in pangkal_pinang.breakdowns if b.dimension == "sponsor")
     assert [(r.label_id, r.opening, r.sponsor_stopped, r.closing) for r in sponsors] == [
+        ("PT Timah Peduli Pekerja", 20, 20, 0),
         ("Pemerintah Kota Pangkal Pinang", 5, 0, 5),
-        ("PT Timah Peduli Pekerja", 20, 0, 0),
     ]
     # One ok participant in 8 pays by e-wallet (32), plus the 2 blocked; the sponsored have no mandate.
     assert by_value(pangkal_pinang, "channel") == {
@@ -147,19 +149,21 @@ def test_cohorts_and_debit_recovery(pangkal_pinang: ChurnReport) -> None:
 def test_the_explanation_says_why(pangkal_pinang: ChurnReport) -> None:
     assert pangkal_pinang.explanation.id == (
         "Peserta aktif Kota Pangkal Pinang turun 10,97% (310 → 276) pada Januari–Juni 2024. "
-        "Masuk 44: 10 peserta baru, 4 aktif kembali dan 30 pulih dari tunggakan; keluar 78: 74 mulai menunggak "
-        "dan 4 berhenti sukarela. "
+        "Masuk 44: 10 peserta baru, 4 aktif kembali dan 30 pulih dari tunggakan; keluar 78: 54 mulai menunggak, "
+        "4 berhenti sukarela dan 20 karena sponsor berhenti membayar. "
         "Dari 78 kali peserta keluar dari status aktif, 56,4% karena saldo tidak cukup, 25,6% karena sponsor "
         "berhenti membayar dan 5,1% karena rekening ditutup. "
+        "PT Timah Peduli Pekerja berhenti membayar untuk 20 peserta aktif. "
         "Selain itu 44 kepesertaan berakhir setelah menunggak; mereka sudah keluar dari aktif saat mulai menunggak. "
         "94 debit pertama gagal; 30 di antaranya (31,9%) kemudian terbayar."
     )
     assert pangkal_pinang.explanation.en == (
         "Active participants in Kota Pangkal Pinang fell 10.97% (310 → 276) in January–June 2024. "
-        "In 44: 10 new, 4 reactivated and 30 recovered from arrears; out 78: 74 entered arrears "
-        "and 4 cancelled voluntarily. "
+        "In 44: 10 new, 4 reactivated and 30 recovered from arrears; out 78: 54 entered arrears, "
+        "4 cancelled voluntarily and 20 because a sponsor stopped paying. "
         "Causes of the 78 lapses from active: insufficient funds 56.4%, sponsor stopped paying 25.6% and "
         "account closed 5.1%. "
+        "PT Timah Peduli Pekerja stopped paying for 20 active participants. "
         "Besides, 44 memberships ended after arrears; they had left active when the arrears began. "
         "94 first debits failed; 30 of them (31.9%) were paid later."
     )
