@@ -44,7 +44,7 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     for tok in issued.values():
         assert tok in output
     churn = "http://127.0.0.1:8000/api/v1/reports/churn?region=19.71&from=2024-01&to=2024-06&format=html"
-    dashboard = "http://127.0.0.1:8000/staff/dashboard?region=19&from=2024-01&to=2024-06"
+    dashboard = "http://127.0.0.1:8000/staff/dashboard?region=19.71&from=2024-01&to=2024-06"
     for url in ("http://127.0.0.1:8000/docs", "http://127.0.0.1:8000/openapi.json", churn, dashboard):
         assert url in output
 
@@ -57,7 +57,7 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     assert sign_in(browser, *logins["manager"]).status_code == 302
     assert browser.get(churn.removeprefix("http://127.0.0.1:8000")).status_code == 200
     board = browser.get(dashboard.removeprefix("http://127.0.0.1:8000")).get_data(as_text=True)
-    assert "Kota Pangkal Pinang" in board and "Target UCJ" in board
+    assert "Kota Pangkal Pinang" in board and "52,00%" in board  # its UCJ target
 
     # The printed report URL answers the manager, and shows the simulated half year.
     html = client.get(churn.removeprefix("http://127.0.0.1:8000"), headers=auth(issued["manager"]))

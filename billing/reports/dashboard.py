@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Engine
 
 from billing.reports import churn, coverage, snapshot
-from billing.reports.fmt import percent
+from billing.reports.fmt import percent, ym
 from billing.reports.schemas import CoverageMonthOut, CoverageRegion, CoverageReport, Moves, RegionRef
 from billing.reports.scope import resolve
 from billing.reports.service import period
@@ -37,6 +37,7 @@ class Part:
 @dataclass(frozen=True)
 class Dashboard:
     coverage: CoverageReport  # the months of the region and of its parts, as the coverage report has them
+    opening_month: str  # churn counts from the end of this month (the one before the first) to the last
     own: Part
     parts: list[Part]  # in Kemendagri code order; none for a regency
 
@@ -57,6 +58,7 @@ def build(engine: Engine, code: str | None, first: str, last: str, today: date) 
     by_code = {c.region.code: c for c in changes}
     return Dashboard(
         coverage=report,
+        opening_month=ym(opening),
         own=_part(report.regions[0], total),
         parts=[_part(x, by_code[x.region.code]) for x in report.regions[1:]],
     )

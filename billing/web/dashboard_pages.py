@@ -86,6 +86,7 @@ def dashboard_page() -> Any:
         chart=coverage_charts(view.coverage)["trend"],
         links=report_links(region, first, last),
         num=lambda v: "–" if v is None else num(v, "id"),
+        num_en=lambda v: num(v, "en"),
         pct=lambda v: pct(v, "id"),
         dec=lambda v: "–" if v is None else dec(v, "id"),
     )

@@ -17,7 +17,7 @@ def test_a_province_and_its_regencies(engine) -> None:  # type: ignore[no-untype
     own = view.own
     assert (own.region.code, own.region.name) == ("19", "Kepulauan Bangka Belitung")
     # End of March: P1 P3 P5 P7 active, P2 in arrears; 4 of the province's own 20 potential workers.
-    assert own.last.month == "2024-03"
+    assert own.last.month == "2024-03" and view.opening_month == "2024-01"
     assert (own.last.active, own.last.in_arrears, own.last.potential_workers) == (4, 1, 20)
     assert own.last.coverage_pct == Decimal("20.00") and own.last.target_pct == Decimal("55.00")
     assert own.last.gap_pct == Decimal("35.00") and own.last.gap_participants == 11 - 4  # 55% of 20 = 11
