@@ -209,11 +209,14 @@ ensure_axe() {
         return 0
     }
     # npm checks the registry's own integrity; this checks the one pinned here.
-    "$VENV/bin/python" - "$tmp/axe-core-$AXE_VERSION.tgz" "$AXE_INTEGRITY" <<'PY' || die "axe-core-$AXE_VERSION.tgz does not match its pinned sha512"
+    if ! "$VENV/bin/python" - "$tmp/axe-core-$AXE_VERSION.tgz" "$AXE_INTEGRITY" <<'PY'; then
 import base64, hashlib, sys
 digest = base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode()
 sys.exit(0 if "sha512-" + digest == sys.argv[2] else 1)
 PY
+        rm -rf "$tmp"
+        die "axe-core-$AXE_VERSION.tgz does not match its pinned sha512"
+    fi
     tar -xzf "$tmp/axe-core-$AXE_VERSION.tgz" -C "$tmp" package/axe.min.js package/LICENSE
     mkdir -p "$dir"
     mv "$tmp/package/axe.min.js" "$tmp/package/LICENSE" "$dir/"
