@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two developer commands (see README.md):
 #   ./dev.sh demo    set up, migrate, simulate the quickstart scenario (sandbox), serve on http://127.0.0.1:8000
-#   ./dev.sh test    set up, make sure PostgreSQL, Chromium and promtool are there, ruff, pytest
+#   ./dev.sh test    set up, make sure PostgreSQL, Chromium, promtool and axe-core are there, ruff, pytest
 # Works on a fresh Debian machine with only python3 (3.11+); system packages are installed with
 # apt-get when missing (as root, or through passwordless sudo).
 set -euo pipefail
@@ -184,6 +184,46 @@ ensure_promtool() {
     [ "$rc" -eq 0 ] || missing "promtool could not be installed" "the Prometheus rules checks"
 }
 
+# axe-core (the accessibility checker the browser tests inject into every staff page), from the npm
+# registry, pinned by version and sha512 integrity, kept in .venv/share/axe-core/ (never a CDN).
+AXE_VERSION=4.14.1
+AXE_INTEGRITY=sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+ensure_axe() {
+    local dir=$VENV/share/axe-core
+    if [ -f "$dir/axe.min.js" ] && [ "$(cat "$dir/VERSION" 2>/dev/null)" = "$AXE_VERSION" ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null; then
+        say "installing npm (to fetch axe-core)"
+        apt_install npm || {
+            missing "npm is missing, axe-core cannot be fetched" "the accessibility tests"
+            return 0
+        }
+    fi
+    say "fetching axe-core $AXE_VERSION from the npm registry"
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null) || {
+        rm -rf "$tmp"
+        missing "npm pack axe-core@$AXE_VERSION failed" "the accessibility tests"
+        return 0
+    }
+    # npm checks the registry's own integrity; this checks the one pinned here.
+    if ! "$VENV/bin/python" - "$tmp/axe-core-$AXE_VERSION.tgz" "$AXE_INTEGRITY" <<'PY'; then
+import base64, hashlib, sys
+digest = base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode()
+sys.exit(0 if "sha512-" + digest == sys.argv[2] else 1)
+PY
+        rm -rf "$tmp"
+        die "axe-core-$AXE_VERSION.tgz does not match its pinned sha512"
+    fi
+    tar -xzf "$tmp/axe-core-$AXE_VERSION.tgz" -C "$tmp" package/axe.min.js package/LICENSE
+    mkdir -p "$dir"
+    mv "$tmp/package/axe.min.js" "$tmp/package/LICENSE" "$dir/"
+    echo "$AXE_VERSION" >"$dir/VERSION"
+    rm -rf "$tmp"
+}
+
 cmd_demo() {
     setup
     # Readable console logs unless the caller asked otherwise.
@@ -206,6 +246,7 @@ cmd_test() {
     ensure_postgres
     ensure_chromium
     ensure_promtool
+    ensure_axe
     say "ruff check"
     ruff check .
     say "ruff format --check"

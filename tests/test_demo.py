@@ -44,7 +44,8 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     for tok in issued.values():
         assert tok in output
     churn = "http://127.0.0.1:8000/api/v1/reports/churn?region=19.71&from=2024-01&to=2024-06&format=html"
-    for url in ("http://127.0.0.1:8000/docs", "http://127.0.0.1:8000/openapi.json", churn):
+    dashboard = "http://127.0.0.1:8000/staff/dashboard?region=19.71&from=2024-01&to=2024-06"
+    for url in ("http://127.0.0.1:8000/docs", "http://127.0.0.1:8000/openapi.json", churn, dashboard):
         assert url in output
 
     # The printed staff logins sign in, and the report link opens in the manager's browser session.
@@ -55,6 +56,8 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     browser = app.test_client()
     assert sign_in(browser, *logins["manager"]).status_code == 302
     assert browser.get(churn.removeprefix("http://127.0.0.1:8000")).status_code == 200
+    board = browser.get(dashboard.removeprefix("http://127.0.0.1:8000")).get_data(as_text=True)
+    assert "Kota Pangkal Pinang" in board and "52,00%" in board  # its UCJ target
 
     # The printed report URL answers the manager, and shows the simulated half year.
     html = client.get(churn.removeprefix("http://127.0.0.1:8000"), headers=auth(issued["manager"]))

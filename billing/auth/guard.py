@@ -43,6 +43,8 @@ def _caller() -> ApiUser | None:
     header = request.headers.get("Authorization")
     if header is None and request.cookies.get(COOKIE):
         found = signed_in()
+        if found is None and _browsing():
+            return None  # a link followed after the session ended: sign in again, then back to it
         if found is None:
             raise Unauthenticated(
                 "Sesi berakhir; silakan masuk lagi. / The session has ended; sign in again.", code="session_expired"

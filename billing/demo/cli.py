@@ -65,6 +65,7 @@ def seed(name: str, tokens_file: Path, base_url: str, bank_state: str | None) ->
     click.echo(f"  Health       {base}/healthz")
     click.echo(f"  Churn        {base}/api/v1/reports/churn?{query}&format=html")
     click.echo(f"  Coverage     {base}/api/v1/reports/coverage?{query}&format=html")
+    click.echo(f"  Dashboard    {base}/staff/dashboard?{query}")
     click.echo(f"  Sandbox      {base}/api/v1/sandbox/clock")
     if "manager" in issued and "admin" in issued:
         bearer = 'curl -H "Authorization: Bearer {}"'

@@ -119,6 +119,17 @@ def region_changes(scope: Scope, rows: Sequence[Row[Any]], total_change: int) ->
     return sorted(out, key=lambda r: (r.change, r.region.code))
 
 
+def region_moves(
+    conn: Connection, scope: Scope, opening: date, first: date, last: date
+) -> tuple[Moves, list[RegionChange]]:
+    """Active at the end of ``opening`` and of ``last`` and the moves between, for the scope and for
+    each of its parts: the churn report's totals, and all the managers' dashboard needs of churn."""
+    rows = run(conn, "churn_regions", opening=opening, first=first, last=last, **scope.bounds)
+    summed = {k: sum(int(getattr(r, k)) for r in rows) for k in ("opening", "closing", *labels.MEASURES)}
+    total = Moves(**moves(summed))
+    return total, region_changes(scope, rows, total.closing - total.opening)
+
+
 def cohorts(rows: Sequence[Row[Any]]) -> list[Cohort]:
     by_cohort: dict[str, list[Row[Any]]] = defaultdict(list)
     for r in rows:
@@ -175,8 +186,8 @@ def build(engine: Engine, code: str | None, first: date, last: date, today: date
     as_of = snapshot.ensure(engine, min(opening, cohort_first), last, today)
     with engine.connect() as conn:
         scope = resolve(conn, code)
+        total, changes = region_moves(conn, scope, opening, first, last)
         params = {"opening": opening, "first": first, "last": last, **scope.bounds}
-        by_region = run(conn, "churn_regions", **params)
         by_value = run(conn, "churn_breakdown", **params)
         sponsors = _sponsor_names(conn, by_value)
         cohort_rows = run(
@@ -189,8 +200,6 @@ def build(engine: Engine, code: str | None, first: date, last: date, today: date
             **scope.bounds,
         )
         attempts = run(conn, "recovery", first=first, last=last, **scope.bounds)
-    summed = {k: sum(int(getattr(r, k)) for r in by_region) for k in ("opening", "closing", *labels.MEASURES)}
-    total = Moves(**moves(summed))
     flow = waterfall(total)
     region = RegionRef(code=scope.region.code, name=scope.region.name, level=scope.region.level)
     report = ChurnReport(
@@ -201,7 +210,7 @@ def build(engine: Engine, code: str | None, first: date, last: date, today: date
         as_of=as_of,
         waterfall=flow,
         breakdowns=breakdowns(by_value, sponsors, total.lapses),
-        regions=region_changes(scope, by_region, flow.change),
+        regions=changes,
         cohorts=cohorts(cohort_rows),
         recovery=recovery(attempts),
         explanation=Bilingual(id="", en=""),

@@ -135,7 +135,7 @@ def _churn_charts(r: ChurnReport) -> dict[str, Markup]:
     return out
 
 
-def _coverage_charts(r: CoverageReport) -> dict[str, Markup]:
+def coverage_charts(r: CoverageReport) -> dict[str, Markup]:
     own = r.regions[0]
     target = own.months[-1].target_pct
     return {
@@ -157,7 +157,7 @@ def to_html(report: Report) -> str:
     if isinstance(report, ChurnReport):
         page, drawn = "churn.html", _churn_charts(report)
     else:
-        page, drawn = "coverage.html", _coverage_charts(report)
+        page, drawn = "coverage.html", coverage_charts(report)
     return _env.get_template(page).render(r=report, charts=drawn, PAGE_ROWS=PAGE_ROWS)
 
 

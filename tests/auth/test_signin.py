@@ -199,6 +199,12 @@ def test_an_ended_cookie_is_a_401_on_the_api(app, client) -> None:  # type: igno
     client.set_cookie(COOKIE, "made-up")
     resp = client.get("/api/v1/participants")
     assert resp.status_code == 401 and resp.get_json()["code"] == "session_expired"
+    # A person following a report link after the session ended signs in again, and comes back to it.
+    page = client.get(REPORT, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 302 and page.headers["Location"].startswith("/staff/login?next=/api/v1/reports/")
+    assert client.get(REPORT).get_json()["code"] == "session_expired"
+    refused = client.post("/api/v1/participants", json={}, headers={"Accept": "text/html"})
+    assert refused.status_code == 401 and refused.get_json()["code"] == "session_expired"
 
 
 @pytest.mark.parametrize("role", [Role.worker])

@@ -2,51 +2,16 @@
 that sign-in in the audit log; a manager signs in and opens a report. Screenshots land in
 test-artifacts/staff/."""
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from werkzeug.serving import make_server
-
-from billing import create_app
 from billing.auth.models import Role
-from billing.settings import Settings
-from tests.factories import STAFF_PASSWORD, staff
+from tests.factories import staff
+from tests.reports import small_province as small
 from tests.reports.browser import browser
+from tests.web.live import sign_in, watch
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "staff"
-
-
-@pytest.fixture
-def server(sqlite_url: str) -> Iterator[tuple[str, Any]]:
-    app = create_app(Settings(database_url=sqlite_url, log_json=False, log_level="WARNING"))
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", app
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        app.extensions["billing.engine"].dispose()
-
-
-def _watch(page: Any) -> list[str]:
-    """Console errors (a CSP violation is one), uncaught page errors, and failed loads (but the report
-    pages' favicon, which no page of ours links)."""
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
-    )
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on(
-        "response",
-        lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
-    )
-    return problems
 
 
 def _sign_in(page: Any, base: str, login: str, shot: str | None = None) -> None:
@@ -54,10 +19,8 @@ def _sign_in(page: Any, base: str, login: str, shot: str | None = None) -> None:
     assert page.url.startswith(f"{base}/staff/login")
     if shot:
         page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
-    page.fill("#login", login)
-    page.fill("#password", STAFF_PASSWORD)
-    page.click("form[action='/staff/login'] button[type=submit]")
-    page.wait_for_url(f"{base}/staff/")
+    sign_in(page, login)
+    assert page.url == f"{base}/staff/"
 
 
 def test_staff_sign_in_audit_and_reports_in_chromium(server) -> None:  # type: ignore[no-untyped-def]
@@ -68,7 +31,7 @@ def test_staff_sign_in_audit_and_reports_in_chromium(server) -> None:  # type: i
     with browser() as chromium:
         phone = chromium.new_context(viewport={"width": 390, "height": 844})
         page = phone.new_page()
-        problems = _watch(page)
+        problems = watch(page)
         _sign_in(page, base, "ani", shot="login-phone.png")
         assert "Selamat datang" in page.inner_text("main")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
@@ -83,7 +46,7 @@ def test_staff_sign_in_audit_and_reports_in_chromium(server) -> None:  # type: i
 
         laptop = chromium.new_context(viewport={"width": 1366, "height": 768})
         page = laptop.new_page()
-        problems = _watch(page)
+        problems = watch(page)
         _sign_in(page, base, "budi")
         page.screenshot(path=str(ARTIFACTS / "home-manager-laptop.png"), full_page=True)
         assert page.locator("a[href='/staff/audit']").count() == 0
@@ -93,5 +56,44 @@ def test_staff_sign_in_audit_and_reports_in_chromium(server) -> None:  # type: i
         page.wait_for_url("**/api/v1/reports/coverage?**")
         assert "Bangka Belitung" in page.inner_text("body")
         page.screenshot(path=str(ARTIFACTS / "report-manager-laptop.png"), full_page=True)
+        assert problems == [], problems
+        laptop.close()
+
+
+def test_a_manager_reads_the_dashboard_and_opens_a_report_in_chromium(server) -> None:  # type: ignore[no-untyped-def]
+    base, app = server
+    small.seed(app.extensions["billing.engine"])
+    staff(app, Role.manager, username="budi")
+    months = f"from={small.FIRST}&to={small.LAST}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with browser() as chromium:
+        laptop = chromium.new_context(viewport={"width": 1366, "height": 768})
+        page = laptop.new_page()
+        problems = watch(page)
+        # A report link as `billing demo seed` prints it, opened before signing in: the sign-in page,
+        # then the report itself.
+        demo_link = f"{base}/api/v1/reports/churn?region=19.71&{months}&format=html"
+        page.goto(demo_link)
+        assert page.url.startswith(f"{base}/staff/login?next=")
+        sign_in(page, "budi")
+        assert page.url == demo_link and "Kota Pangkal Pinang" in page.inner_text("h1")
+
+        page.goto(f"{base}/staff/")
+        page.click("a[href='/staff/dashboard']")
+        page.wait_for_url(f"{base}/staff/dashboard")
+        page.goto(f"{base}/staff/dashboard?{months}")
+        page.click("a:text-is('Kepulauan Bangka Belitung')")  # drill down to the province's regencies
+        page.wait_for_url(f"{base}/staff/dashboard?region=19&{months}")
+        row = page.locator("tr", has=page.locator("th a:text-is('Kota Pangkal Pinang')"))
+        assert row.locator("td").all_inner_texts() == ["2", "10", "20,00%", "52,00%", "32,00", "1", "1", "0"]
+        page.screenshot(path=str(ARTIFACTS / "dashboard-manager-laptop.png"), full_page=True)
+        for fmt, media in (("csv", "text/csv"), ("pdf", "application/pdf")):
+            link = page.locator(f"ul.reports a[href*='/coverage?'][href$='format={fmt}']")
+            answer = page.request.get(base + link.get_attribute("href"))  # the browser's own session
+            assert answer.status == 200 and answer.headers["content-type"].startswith(media)
+        page.click("ul.reports a[href*='/coverage?'][href$='format=html']")
+        page.wait_for_url("**/api/v1/reports/coverage?**format=html")
+        assert "Kepulauan Bangka Belitung" in page.inner_text("h1")
+        page.screenshot(path=str(ARTIFACTS / "dashboard-report-laptop.png"), full_page=True)
         assert problems == [], problems
         laptop.close()

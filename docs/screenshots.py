@@ -1,0 +1,60 @@
+"""The README's picture of the managers' dashboard, made from the demo: ``billing demo seed`` in a fresh
+sandbox database (SQLite, in a temporary directory), the app served on 127.0.0.1, Debian's Chromium
+signed in as the demo manager, the province of the demo's region shown for its half year.
+
+    python docs/screenshots.py            # writes docs/staff-dashboard.png
+
+Needs what ``./dev.sh test`` installs (the test extra: Playwright; /usr/bin/chromium). About a minute,
+most of it the demo's simulation."""
+
+import re
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from billing import create_app
+from billing.migrations import upgrade
+from billing.settings import Settings
+
+OUT = Path(__file__).resolve().parent / "staff-dashboard.png"
+VIEWPORT = {"width": 1100, "height": 900}
+DASHBOARD = re.compile(r"(/staff/dashboard\?\S+)")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/demo.sqlite3"
+        upgrade(url)
+        app = create_app(Settings(database_url=url, log_json=False, log_level="WARNING", sandbox=True))
+        seeded = app.test_cli_runner().invoke(args=["demo", "seed", "--tokens-file", f"{tmp}/tokens.txt"])
+        if seeded.exit_code != 0:
+            sys.exit(seeded.output)
+        password = next(line.split()[2] for line in seeded.output.splitlines() if "demo-manager" in line)
+        found = DASHBOARD.search(seeded.output)
+        assert found, seeded.output
+        httpd = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{httpd.server_port}"
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+                page = browser.new_page(viewport=VIEWPORT)
+                page.goto(base + found[1])  # signed out: the sign-in page, then back here
+                page.fill("#login", "demo-manager")
+                page.fill("#password", password)
+                page.click("form[action='/staff/login'] button[type=submit]")
+                page.wait_for_url("**/staff/dashboard?**")
+                page.screenshot(path=str(OUT), full_page=True)
+                browser.close()
+        finally:
+            httpd.shutdown()
+            app.extensions["billing.engine"].dispose()
+    print(f"{OUT} ({OUT.stat().st_size // 1024} KiB)")
+
+
+if __name__ == "__main__":
+    main()

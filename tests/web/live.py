@@ -1,0 +1,29 @@
+"""What the browser tests do in a page: watch it for errors, sign in through the form."""
+
+from typing import Any
+
+from tests.factories import STAFF_PASSWORD
+
+
+def watch(page: Any) -> list[str]:
+    """Console errors (a CSP violation is one), uncaught page errors, and failed loads (but the report
+    pages' favicon, which no page of ours links)."""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on(
+        "response",
+        lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
+    )
+    return problems
+
+
+def sign_in(page: Any, login: str, password: str = STAFF_PASSWORD) -> None:
+    """Fill in the sign-in form the page shows, and wait to leave it."""
+    page.fill("#login", login)
+    page.fill("#password", password)
+    page.click("form[action='/staff/login'] button[type=submit]")
+    page.wait_for_url(lambda url: "/staff/login" not in url)
