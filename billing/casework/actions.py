@@ -293,8 +293,11 @@ def send_reminder(
     return Outcome("reminder", contribution_id, "queued", {"dedupe_key": key})
 
 
-def add_note(session: Session, contribution_id: int, actor: ApiUser, reason: str) -> Outcome:
-    """A staff note on the case; the note is its own reason (its text, up to 2,000 characters)."""
+def add_note(
+    session: Session, contribution_id: int, actor: ApiUser, reason: str, *, today: date | None = None
+) -> Outcome:
+    """A staff note on the case; the note is its own reason (its text, up to 2,000 characters).
+    ``today`` is taken, unused, as by every action: a bulk caller passes the same arguments to all."""
     c, body = _start(session, contribution_id, actor, reason, NOTE_MAX)
     assert actor.id is not None and c.id is not None
     note = CaseNote(contribution_id=c.id, author_id=actor.id, body=body)
