@@ -33,6 +33,7 @@ class Case:
         """Make ``day`` the app's today and the bank's."""
         self.world.clock.today = day
         monkeypatch.setattr("billing.settings.today", lambda: day)
+        monkeypatch.setattr("billing.web.case_pages.today", lambda: day)
         for module in ("contributions", "mandates", "participants", "payments"):
             monkeypatch.setattr(f"billing.{module}.api.today", lambda: day)
 
