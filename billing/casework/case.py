@@ -1,6 +1,8 @@
 """The case page's read model: everything finance needs about one contribution's failed debit, read
 in one go. The participant's every month with its attempts and what the gateway said of each (the
-normalised code and the gateway's charge id on the attempt; each webhook's stored body), the mandates
+attempt keeps the normalised failure code and the gateway's charge id; a webhook's body is kept whole
+on its event; the gateway's own code and message are not stored for an answer to our request, so the
+page reads them from the gateway on demand, ``?ask=<attempt id>``), the mandates
 with their history, notices sent, coverage and the day it would end, credit, notes, waiver requests
 and the audit records of the case."""
 

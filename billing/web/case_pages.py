@@ -3,6 +3,7 @@ waivers waiting for a second user. Every action goes through ``billing.casework.
 redirects back to the case (a reload does not post again), a refusal shows the case with its reason
 after the request's work is rolled back."""
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,11 +12,13 @@ from flask import flash, g, redirect, render_template, request, url_for
 from billing import db
 from billing.auth.models import Role
 from billing.casework import actions, approvals
-from billing.casework.case import as_json, load
+from billing.casework.case import Case, as_json, load
 from billing.casework.models import WaiverStatus
 from billing.casework.sending import commit_and_send
 from billing.contributions.schemas import StaffReceiptChannel
 from billing.errors import BillingError, InvalidInput
+from billing.gateways.base import GatewayCharge, GatewayError
+from billing.gateways.registry import app_gateway
 from billing.notices.texts import rupiah
 from billing.observability import redact
 from billing.reports.labels import CAUSES, label
@@ -35,12 +38,36 @@ def _code(code: str | None) -> str:
     return "" if not code else " / ".join(label(CAUSES, code))
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What the gateway says of one attempt's charge now, read on request (``?ask=<attempt id>``)."""
+
+    attempt_id: int
+    charge: GatewayCharge | None
+    problem: str | None = None
+
+
+def _ask(case: Case) -> Asked | None:
+    raw = request.args.get("ask", "")
+    if not raw.isdigit():
+        return None
+    attempt = next((v.attempt for m in case.months for v in m.attempts if str(v.attempt.id) == raw), None)
+    if attempt is None or attempt.id is None or not attempt.gateway_reference:
+        return None
+    try:
+        found = app_gateway(attempt.gateway).retrieve(attempt.gateway_reference)
+    except GatewayError as exc:  # the gateway is away or refused: say so, the page still shows
+        return Asked(attempt.id, None, str(exc)[:200])
+    return Asked(attempt.id, found)
+
+
 def _page(contribution_id: int, error: BillingError | None = None, status: int = 200) -> Any:
     settings = current()
     case = load(db.session(), contribution_id, today(), settings.arrears_months, settings.retry_max_attempts)
     page = render_template(
         "staff/case.html",
         case=case,
+        asked=None if error else _ask(case),
         error=error,
         form=request.form if error else {},
         today=today(),

@@ -30,7 +30,8 @@ def make_case(engine, settings, monkeypatch) -> Iterator[Any]:  # type: ignore[n
         world = World.create(engine, settings, DAY)
         case = Case(world, pid, 0, 0, method)
         case.on(DAY, monkeypatch)
-        monkeypatch.setattr("billing.casework.sending.app_gateway", lambda name: world.gateway)
+        for module in ("billing.casework.sending", "billing.web.case_pages"):
+            monkeypatch.setattr(f"{module}.app_gateway", lambda name: world.gateway)
         if stage == "day":
             world.day(DAY)
         else:

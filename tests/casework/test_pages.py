@@ -53,7 +53,12 @@ def test_the_case_page_shows_the_failed_debit(app, make_case) -> None:  # type: 
         "Rp16.800",
     ):
         assert expected in page, expected
-    assert "3276" not in page  # no NIK in clear
+    assert "1971" + "01" not in page  # no NIK in clear
+    [(attempt_id,)] = rows(case.world.engine, "SELECT id FROM debit_attempt")
+    asked = finance.get(f"/staff/cases/{case.contribution_id}?ask={attempt_id}").get_data(as_text=True)
+    assert (
+        "the gateway says now" in asked and "<code>4035414</code> · Insufficient Funds" in asked
+    )  # the bank's own answer
 
 
 def test_a_manager_and_a_stranger_are_refused(app, client, make_case) -> None:  # type: ignore[no-untyped-def]
