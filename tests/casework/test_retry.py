@@ -2,14 +2,20 @@
 bank; refused, with nothing reaching the bank, for a hard failure, past the limit, a month not due, a
 mandate not active and a debit in flight; a form submitted twice charges once."""
 
+import threading
 from datetime import date, timedelta
 
 import pytest
 
+from billing import db
+from billing.auth.models import ApiUser, Role
+from billing.casework import actions
 from billing.debits.execution import work
 from billing.debits.policy import from_settings as retry_policy
+from billing.errors import BillingError
 from tests.casework.world import DAY
 from tests.debits.world import rows
+from tests.factories import staff as staff_user
 
 REASON = {"reason": "Peserta sudah isi saldo"}
 
@@ -135,3 +141,32 @@ def test_only_finance_and_admin_retry(client, staff, make_case, role: str) -> No
     resp = client.post(f"/api/v1/contributions/{case.contribution_id}/retry", json=REASON, headers=staff[role])
     assert resp.status_code == 403
     assert case.charges() == 1
+
+
+def test_two_retries_at_once_plan_one_attempt(app, make_case) -> None:  # type: ignore[no-untyped-def]
+    case = make_case("sim_insufficient_funds")
+    finance = staff_user(app, Role.finance, "ani")
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def retry() -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                with db.unit_of_work(case.world.engine) as session:
+                    actor = session.get(ApiUser, finance)
+                    outcomes.append(actions.retry(session, case.contribution_id, actor, "dua klik", today=DAY).status)
+            except BillingError as exc:
+                outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=retry) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["debit_in_flight", "planned"]
+    world = case.world
+    lease = timedelta(seconds=world.settings.lease_seconds)
+    work(world.engine, world.gateway, retry_policy(world.settings), lease, clock=world.clock)
+    assert case.charges() == 2  # the run's attempt and one retry
+    assert [a[:3] for a in case.attempts()] == [(1, "scheduled", "failed"), (2, "manual", "failed")]
