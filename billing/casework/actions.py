@@ -35,6 +35,7 @@ from billing.notices.service import queue
 from billing.participants import service as participants
 from billing.payments import credit
 from billing.payments.models import ReceiptChannel
+from billing.sponsors.models import Payer
 
 ACTORS = (Role.finance, Role.admin)
 TARGET = "contribution"
@@ -125,8 +126,8 @@ def retry(
     day = app_day(today)
     settings = app_settings.current()
     conn = session.connection()
-    before = {**_state(c), "attempts": after_attempt}
     one_off.check(conn, contribution_id, day, settings.retry_max_attempts, after_attempt)
+    before = {**_state(c), "latest_attempt_no": one_off.latest_attempt_no(conn, contribution_id)}
     credit.apply(conn, [c.participant_id], day)
     session.refresh(c)
     if c.status is not ContributionStatus.due:
@@ -272,6 +273,12 @@ def send_reminder(
     contribution a day: a second click is refused, not sent twice."""
     c, why = _start(session, contribution_id, actor, reason)
     owed = _owed_if_due(session, c)
+    if c.payer is not Payer.self:
+        raise Conflict(
+            "Iuran bulan ini dibayar sponsor; peserta tidak perlu diingatkan. / A sponsor pays this month; the "
+            "worker need not be reminded.",
+            code="not_self_paid",
+        )
     day = app_day(today)
     conn = session.connection()
     live = mandates.live_of_participant(session, c.participant_id)

@@ -86,6 +86,15 @@ def _attempts(conn: Connection, contribution_id: int) -> list[_Attempt]:
     return [_Attempt(*r) for r in rows]
 
 
+def latest_attempt_no(conn: Connection, contribution_id: int) -> int:
+    return int(
+        conn.execute(
+            text("SELECT COALESCE(MAX(attempt_no), 0) FROM debit_attempt WHERE contribution_id = :c"),
+            {"c": contribution_id},
+        ).scalar_one()
+    )
+
+
 def _as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
@@ -217,10 +226,7 @@ def plan(
     """Inside the caller's transaction: ``check``, then write the attempt and its batch (queued)."""
     check(conn, contribution_id, today, max_attempts, after_attempt)
     # The next number after every attempt made and every one the schedule has counted.
-    made = conn.execute(
-        text("SELECT COALESCE(MAX(attempt_no), 0) FROM debit_attempt WHERE contribution_id = :c"),
-        {"c": contribution_id},
-    ).scalar_one()
+    made = latest_attempt_no(conn, contribution_id)
     counted = conn.execute(
         text("SELECT attempts FROM debit_schedule WHERE contribution_id = :c"), {"c": contribution_id}
     ).scalar()

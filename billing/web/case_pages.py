@@ -243,11 +243,8 @@ def approvals_decide(request_id: int, verdict: str) -> Any:
         decided = decide(session, request_id, g.user, _reason())
     except BillingError as exc:
         session.rollback()
-        errors = exc.errors or []
         rows = approvals.pending(session)
-        page = render_template(
-            "staff/approvals.html", rows=rows, rp=_rp, local=local, me=g.user.id, error=exc, errors=errors
-        )
+        page = render_template("staff/approvals.html", rows=rows, rp=_rp, local=local, me=g.user.id, error=exc)
         return page, exc.status
     word = "disetujui / approved" if decided.request.status is WaiverStatus.approved else "ditolak / rejected"
     flash(f"Permintaan {request_id} {word}.")
