@@ -22,6 +22,7 @@ from billing.auth.models import ApiUser, Role
 from billing.casework.models import CaseNote, WaiverRequest
 from billing.contributions import service as contributions
 from billing.contributions.models import Contribution, ContributionStatus
+from billing.contributions.schemas import StaffReceiptChannel
 from billing.coverage.outlook import outlook
 from billing.coverage.service import ensure_payable
 from billing.db import violates
@@ -162,6 +163,12 @@ def record_offline_payment(
     exactly what the month owes, through the receipt service: the month's unsent attempts are
     cancelled; a debit already at the gateway that succeeds too becomes credit."""
     c, why = _start(session, contribution_id, actor, reason)
+    if str(channel) not in {ch.value for ch in StaffReceiptChannel}:  # ``history`` is for imports only
+        raise InvalidInput(
+            f"Kanal {channel} tidak dikenal; pakai agent, branch atau bank_transfer. / Unknown channel {channel}; "
+            "use agent, branch or bank_transfer.",
+            errors=[{"field": "channel", "message": "agent, branch or bank_transfer", "type": "enum"}],
+        )
     before = _state(c)
     received = contributions.ReceiptIn(
         number=receipt_number,

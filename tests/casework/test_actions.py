@@ -72,6 +72,9 @@ def test_an_offline_payment_is_refused_whole_for_a_used_receipt_or_a_wrong_amoun
     with pytest.raises(BillingError) as wrong:
         _act(app, case, actions.record_offline_payment, finance, amount=16_000, **receipt)
     assert wrong.value.code == "amount_mismatch"
+    with pytest.raises(BillingError) as history:
+        _act(app, case, actions.record_offline_payment, finance, amount=16_800, **{**receipt, "channel": "history"})
+    assert history.value.code == "invalid_input"
     with pytest.raises(BillingError) as short:
         _act(app, case, actions.record_offline_payment, finance, "", amount=16_800, **receipt)
     assert short.value.code == "invalid_reason"
