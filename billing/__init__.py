@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
 def _register_api(app: OpenAPI) -> None:
     from billing.audit.api import bp as audit
     from billing.auth.guard import check_request
+    from billing.casework.api import bp as casework
     from billing.contributions.api import bp as contributions
     from billing.debits.api import bp as debit_runs
     from billing.mandates.api import bp as mandates
@@ -87,6 +88,7 @@ def _register_api(app: OpenAPI) -> None:
         mandates,
         contributions,
         payments,
+        casework,
         debit_runs,
         webhooks,
         reports,

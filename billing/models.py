@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 import billing.audit.models
 import billing.auth.models
+import billing.casework.models
 import billing.contributions.models
 import billing.coverage.models
 import billing.debits.models

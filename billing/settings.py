@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, PositiveFloat, PositiveInt, ValidationError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -124,6 +132,10 @@ class Settings(BaseSettings):
     staff_login_max_failures: PositiveInt = 5  # wrong passwords in a row that lock an account
     staff_login_ip_max_failures: PositiveInt = 20  # failed sign-ins from one address that lock it out
     staff_lockout_minutes: PositiveInt = 15
+    # Casework: a waiver of more than this many rupiah needs a second finance user's approval (maker-checker).
+    # The default lets a month of JKK and JKM (Rp 16,800 at the lowest bracket) be waived at once; a month
+    # with JHT or of a higher bracket needs two people. 0: every waiver needs approval.
+    waiver_approval_above: NonNegativeInt = 25_000
 
 
 class ConfigError(Exception):

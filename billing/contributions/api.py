@@ -21,6 +21,7 @@ from billing.contributions.schemas import (
     ReceivedMoney,
     WaiveCreate,
 )
+from billing.errors import Conflict
 from billing.participants import service as participants
 from billing.participants.schemas import ParticipantPath
 from billing.payments.models import ReceiptChannel
@@ -93,8 +94,21 @@ def offline_payment(path: ContributionPath, body: OfflinePaymentCreate):  # type
 @bp.post("/contributions/<int:contribution_id>/waive", responses={200: ContributionOut})
 @roles(Role.admin)
 def waive(path: ContributionPath, body: WaiveCreate):  # type: ignore[no-untyped-def]
-    """Hapuskan iuran / Waive a contribution"""
+    """Hapuskan iuran / Waive a contribution
+
+    Di atas BILLING_WAIVER_APPROVAL_ABOVE ditolak (409 waiver_needs_approval): ajukan lewat
+    /contributions/{id}/waiver-requests. / Above BILLING_WAIVER_APPROVAL_ABOVE it is refused (409
+    waiver_needs_approval): ask through /contributions/{id}/waiver-requests."""
     session = db.session()
+    owing = service.get(session, path.contribution_id)
+    limit = current().waiver_approval_above
+    if owing.amount_due - owing.amount_paid > limit:
+        # Maker-checker (billing.casework.approvals): no single person writes off more than the limit.
+        raise Conflict(
+            f"Penghapusan di atas Rp {limit:,} perlu persetujuan pengguna kedua; ajukan permintaan. / A waiver "
+            f"above Rp {limit:,} needs a second user's approval; make a request.".replace(",", "."),
+            code="waiver_needs_approval",
+        )
     waived = service.waive(session, path.contribution_id, body.reason, today(), current().arrears_months)
     return _dump(_with_status(session, _out(session, [waived])[0]))
 

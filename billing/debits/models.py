@@ -17,6 +17,7 @@ class RunKind(StrEnum):
     generate = "generate"
     debit = "debit"
     lapse = "lapse"
+    manual = "manual"  # the day's one-off attempts made by staff (billing.debits.one_off)
 
 
 class RunStatus(StrEnum):

@@ -17,6 +17,7 @@ class NoticeKind(StrEnum):
     coverage_ended = "coverage_ended"
     sponsor_stopped = "sponsor_stopped"  # the sponsor stopped: the worker pays from now on
     debit_day_moved = "debit_day_moved"
+    payment_reminder = "payment_reminder"  # sent by finance from a case
 
 
 class Notice(SQLModel, table=True):

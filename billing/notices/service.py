@@ -79,15 +79,16 @@ def queue_debit_failed(conn: Connection, now: datetime) -> None:
     conn.execute(text(_DEBIT_FAILED), {"now": now})
 
 
-def queue(conn: Connection, participant_id: int, kind: NoticeKind, dedupe_key: str, params: dict[str, Any]) -> None:
-    """One notice, once per ``dedupe_key``, inside the caller's transaction."""
-    conn.execute(
+def queue(conn: Connection, participant_id: int, kind: NoticeKind, dedupe_key: str, params: dict[str, Any]) -> bool:
+    """One notice, once per ``dedupe_key``, inside the caller's transaction; False when it was queued before."""
+    done = conn.execute(
         text(
             "INSERT INTO notice (participant_id, kind, dedupe_key, params, created_at)"
             " VALUES (:p, :kind, :key, :params, :now) ON CONFLICT (dedupe_key) DO NOTHING"
         ).bindparams(bindparam("params", type_=JSON)),
         {"p": participant_id, "kind": kind.value, "key": dedupe_key, "params": params, "now": utcnow()},
     )
+    return done.rowcount == 1
 
 
 def _claim(limit: int, after: int, max_attempts: int, now: datetime) -> Select[Any]:

@@ -8,6 +8,8 @@ stored with the notice when it was written, so it tells what was true then:
 - ``coverage_ended``: cause, last_paid (null if never paid), arrears_months;
 - ``sponsor_stopped``: sponsor (its name), period (the first month the worker pays), amount (that month's).
 - ``debit_day_moved``: old_day, new_day, account.
+- ``payment_reminder``: period, amount (what the month still owes), account (the mandate's display, or
+  null without one), pay_by (the last day the arrears may be paid; null when not known).
 
 Dates are ISO strings in the params."""
 
@@ -134,6 +136,21 @@ def debit_day_moved(p: Params) -> str:
     )
 
 
+def payment_reminder(p: Params) -> str:
+    period, amount, account = _date(p, "period"), p["amount"], p.get("account")
+    deadline = _optional_date(p, "pay_by")
+    how_id = f"pastikan saldo {account} cukup untuk penarikan berikutnya, atau " if account else ""
+    how_en = f"keep enough balance in {account} for the next debit, or " if account else ""
+    end_id = f" Bayar paling lambat {day(deadline, ID)} agar kepesertaan Anda tidak berakhir." if deadline else ""
+    end_en = f" Pay by {day(deadline, EN)} to keep your membership." if deadline else ""
+    return (
+        f"Pengingat: iuran BPJS Ketenagakerjaan {month(period, ID)} sebesar {rupiah(amount, ID)} belum dibayar. "
+        f"Mohon {how_id}bayar lewat agen Perisai atau kantor cabang.{end_id} / Reminder: your BPJS "
+        f"Ketenagakerjaan contribution for {month(period, EN)}, {rupiah(amount, EN)}, is unpaid. Please "
+        f"{how_en}pay through a Perisai agent or at a branch office.{end_en}"
+    )
+
+
 RENDERERS: dict[NoticeKind, Callable[[Params], str]] = {
     NoticeKind.debit_upcoming: debit_upcoming,
     NoticeKind.debit_failed: debit_failed,
@@ -141,6 +158,7 @@ RENDERERS: dict[NoticeKind, Callable[[Params], str]] = {
     NoticeKind.coverage_ended: coverage_ended,
     NoticeKind.sponsor_stopped: sponsor_stopped,
     NoticeKind.debit_day_moved: debit_day_moved,
+    NoticeKind.payment_reminder: payment_reminder,
 }
 
 

@@ -4,7 +4,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from billing.web import audit_pages, dashboard_pages, pages  # noqa: F401  (their routes join the blueprint)
+    from billing.web import (  # noqa: F401  (their routes join the blueprint)
+        audit_pages,
+        case_pages,
+        dashboard_pages,
+        pages,
+    )
     from billing.web.access import bp
 
     app.register_blueprint(bp)

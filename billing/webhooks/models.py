@@ -33,5 +33,6 @@ class GatewayEvent(SQLModel, table=True):
         EventStatus, default=EventStatus.applied, index=True, sa_column_kwargs={"server_default": "applied"}
     )
     problem: str | None = Field(default=None, max_length=200)
-    attempt_id: int | None = Field(default=None, sa_type=BigInteger)
+    # The case page lists the events of a contribution's attempts.
+    attempt_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
     tries: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

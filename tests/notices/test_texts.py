@@ -122,3 +122,24 @@ def test_coverage_at_risk_of_a_member_who_never_paid_names_the_first_unpaid_mont
     # Three months after the end of the last covered month, January.
     assert "Bayar paling lambat 30 April 2024" in text
     assert "unpaid: February 2024" in text and "Pay by April 30, 2024" in text
+
+
+def test_payment_reminder_with_an_account_and_a_deadline() -> None:
+    params = {"period": "2024-06-01", "amount": 16800, "account": "BRI ••••1234", "pay_by": "2024-08-31"}
+    assert render(NoticeKind.payment_reminder, params) == (
+        "Pengingat: iuran BPJS Ketenagakerjaan Juni 2024 sebesar Rp16.800 belum dibayar. Mohon pastikan saldo "
+        "BRI ••••1234 cukup untuk penarikan berikutnya, atau bayar lewat agen Perisai atau kantor cabang. Bayar "
+        "paling lambat 31 Agustus 2024 agar kepesertaan Anda tidak berakhir. / Reminder: your BPJS Ketenagakerjaan "
+        "contribution for June 2024, Rp16,800, is unpaid. Please keep enough balance in BRI ••••1234 for the next "
+        "debit, or pay through a Perisai agent or at a branch office. Pay by August 31, 2024 to keep your membership."
+    )
+
+
+def test_payment_reminder_without_a_mandate() -> None:
+    params = {"period": "2026-05-01", "amount": 8400, "account": None, "pay_by": None}
+    indonesian, english = render(NoticeKind.payment_reminder, params).split(" / ")
+    assert indonesian == (
+        "Pengingat: iuran BPJS Ketenagakerjaan Mei 2026 sebesar Rp8.400 belum dibayar. Mohon bayar lewat agen "
+        "Perisai atau kantor cabang."
+    )
+    assert english.endswith("Please pay through a Perisai agent or at a branch office.")
