@@ -201,6 +201,15 @@ def imports_page(session: Session, before_id: int | None, limit: int) -> tuple[l
     return rows, (rows[-1].id if more and rows else None)
 
 
+def get_import(session: Session, import_id: int) -> ReconciliationImport:
+    found = session.get(ReconciliationImport, import_id)
+    if found is None:
+        raise NotFound(
+            f"Impor {import_id} tidak ada. / Import {import_id} not found.", code="reconciliation_import_not_found"
+        )
+    return found
+
+
 def resolve(session: Session, item_id: int, reason: str, user_id: int | None, now: datetime) -> ReconciliationItem:
     """Close an open item with a person's reason (the caller audits it); flushes. Of two people resolving
     the same item at once, one wins and the other is told it is resolved."""
