@@ -4,9 +4,12 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from billing.gateways.base import GatewayCharge
+from tests.debits.world import World
+
+RUN_DAY = date(2024, 6, 5)  # the debit day of the world in conftest.py
 
 BANK_HEADER = ["reference", "amount", "date", "status"]
 STRIPE_HEADER = [
@@ -47,3 +50,10 @@ def stripe_row(reference: str, key: str | None, rupiah: int, day: object, catego
 def stripe_file(charges: Iterable[GatewayCharge], extra: Iterable[list[object]] = ()) -> bytes:
     rows = [stripe_row(c.reference, c.idempotency_key, c.amount, c.day) for c in charges]
     return csv_bytes(STRIPE_HEADER, [*rows, *extra])
+
+
+def charges(world: World) -> list[GatewayCharge]:
+    """The bank's successful charges of the debit day."""
+    found = sorted(world.gateway.charges(), key=lambda c: c.reference)
+    assert len(found) == 3 and {c.day for c in found} == {RUN_DAY}
+    return found

@@ -3,42 +3,26 @@ made from the bank's own records matches everything; an extra line, a missing re
 amount give exactly those items; the same or an overlapping file counts nothing twice; a bad file
 writes nothing."""
 
-from datetime import date
-
 import pytest
 from sqlalchemy import text
 
 from billing.db import unit_of_work
 from billing.errors import InvalidInput
-from billing.gateways.base import GatewayCharge
 from billing.reconciliation.models import SettlementFormat
 from billing.reconciliation.service import Imported, import_file
-from schedulers import jobs
-from tests.debits.world import World, enrol, mark_paid_offline, rows
-from tests.reconciliation.files import BANK_HEADER, STRIPE_HEADER, bank_file, csv_bytes, stripe_file, stripe_row
+from tests.debits.world import World, rows
+from tests.reconciliation.files import (
+    BANK_HEADER,
+    RUN_DAY,
+    STRIPE_HEADER,
+    bank_file,
+    charges,
+    csv_bytes,
+    stripe_file,
+    stripe_row,
+)
 
-APRIL, MAY_END = date(2024, 4, 1), date(2024, 5, 31)
-RUN_DAY = date(2024, 6, 5)
 TABLES = ("reconciliation_import", "reconciliation_line", "reconciliation_item")
-
-
-@pytest.fixture
-def june(engine, settings):  # type: ignore[no-untyped-def]
-    """Four workers debited on 5 June 2024: three charges succeed (one after a timeout), one fails."""
-    for method in ("sim_ok", "sim_ok", "sim_timeout_then_ok", "sim_insufficient_funds"):
-        enrol(engine, APRIL, method)
-    world = World.create(engine, settings, APRIL)
-    jobs.generate_contributions(world.ctx, APRIL)
-    mark_paid_offline(engine, until=date(2024, 5, 1))
-    jobs.lapse_evaluation(world.ctx, MAY_END)
-    world.day(RUN_DAY)  # June's months are generated with it; the debit day is the 5th
-    return world
-
-
-def charges(world: World) -> list[GatewayCharge]:
-    found = sorted(world.gateway.charges(), key=lambda c: c.reference)
-    assert len(found) == 3 and {c.day for c in found} == {RUN_DAY}
-    return found
 
 
 def run_import(world: World, data: bytes, **options: object) -> Imported:
