@@ -15,6 +15,7 @@ from billing import db
 from billing.audit.service import record
 from billing.auth.browser import now, signed_in
 from billing.auth.models import Role
+from billing.auth.service import list_users
 from billing.errors import BillingError, InvalidInput, field_errors
 from billing.gateways.registry import known_gateways
 from billing.reconciliation import service
@@ -74,6 +75,7 @@ def _page(query: ItemQuery | None, errors: list[dict[str, Any]] | None = None, s
         errors=errors,
         local=local,
         rp=rp,
+        users={u.id: u for u in list_users(session)},
         back=request.full_path.rstrip("?"),
     )
     return page, status
