@@ -3,13 +3,18 @@ made from the bank's own records matches everything; an extra line, a missing re
 amount give exactly those items; the same or an overlapping file counts nothing twice; a bad file
 writes nothing."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import text
 
 from billing.db import unit_of_work
 from billing.errors import InvalidInput
+from billing.gateways.registry import load_gateway
 from billing.reconciliation.models import SettlementFormat
 from billing.reconciliation.service import Imported, import_file
+from billing.sponsors.invoices import create_for_period
+from schedulers import jobs
 from tests.debits.world import World, rows
 from tests.reconciliation.files import (
     BANK_HEADER,
@@ -21,6 +26,7 @@ from tests.reconciliation.files import (
     stripe_file,
     stripe_row,
 )
+from tests.sponsors.world import generate_month, sponsor_mandate, sponsor_with_members
 
 TABLES = ("reconciliation_import", "reconciliation_line", "reconciliation_item")
 
@@ -201,3 +207,31 @@ def test_stripe_is_the_default_gateway_of_a_stripe_file(june) -> None:  # type: 
     done = run_import(june, stripe_file(charges(june)))
     # Our books hold no Stripe charges: every line is money we have no receipt for.
     assert (done.record.gateway, done.record.file_only, done.record.books_only) == ("stripe", 3, 0)
+
+
+def test_a_sponsor_invoice_charge_is_a_receipt_too(engine, settings) -> None:  # type: ignore[no-untyped-def]
+    may, day = date(2026, 5, 1), date(2026, 5, 5)
+    sponsor, _ = sponsor_with_members(engine, "apbd", 3, may)
+    sponsor_mandate(engine, sponsor, "sim_ok", may, debit_day=5)
+    generate_month(engine, may)
+    with unit_of_work(engine) as s:
+        create_for_period(s, may)
+    gateway = load_gateway("simulator")
+    assert jobs.sponsor_charges_run(jobs.JobContext(settings, engine, gateway), day) == {"succeeded": 1}
+    (charge,) = gateway.charges()
+
+    def run(data: bytes) -> Imported:
+        with unit_of_work(engine) as s:
+            return import_file(s, data, filename="x.csv", tz="Asia/Jakarta", default_gateway="simulator")
+
+    stranger = run(csv_bytes(BANK_HEADER, [["sim_ch_asing", 16_800, f"{day}", "settled"]]))
+    assert (stranger.record.file_only, stranger.record.books_only) == (1, 1)
+    found = run(csv_bytes(BANK_HEADER, [[charge.reference, 50_400, f"{day}", "settled"]]))
+    assert (found.record.matched, found.record.closed) == (1, 1)
+    with engine.connect() as conn:
+        line = conn.execute(text("SELECT source, books_amount FROM reconciliation_line WHERE result = 'matched'"))
+        assert line.one() == ("invoice", 50_400)
+        closed = conn.execute(
+            text("SELECT subject, resolved_at IS NOT NULL FROM reconciliation_item WHERE kind = 'books_only'")
+        )
+        assert [tuple(r) for r in closed] == [("invoice:1", True)]
