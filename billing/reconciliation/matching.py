@@ -1,14 +1,37 @@
-"""Matching an import's new lines with our receipts, set-based: a few statements per file whatever its
-size, the attempts table read by hash joins (it has no index on the gateway reference, on purpose).
+"""Matching a file's lines with our receipts, set-based: the lines are staged in a temporary table (COPY
+on PostgreSQL), matched in the statement that stores them, so each line is written once, whatever the
+file's size; the attempts are read by hash joins (they have no index on the gateway reference, on
+purpose).
 
 Our books, per gateway: every debit attempt and sponsor invoice charge, with its receipt when it has
 one (the ledger transfer ``debit:<id>`` / ``invdebit:<id>``, posted on the day the money moved). A line
-is found by our idempotency key (Stripe's ``payment_metadata[idempotency_key]``), by the gateway's
-reference (the PaymentIntent id we stored), or by a bank quoting our key as its reference."""
+is found by our idempotency key (Stripe's ``payment_metadata[idempotency_key]``), else by the gateway's
+reference (the PaymentIntent id we stored), else by a bank quoting our key as its reference."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Connection, text
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Date, Integer, MetaData, String, Table, text
+
+from billing.reconciliation.parsers import SettlementLine
+
+_scratch = MetaData()
+STAGED = Table(
+    "tmp_settlement",
+    _scratch,
+    Column("line_no", Integer, primary_key=True),
+    Column("line_key", String(200), nullable=False),
+    Column("reference", String(120)),
+    Column("idem", String(64)),
+    Column("category", String(40), nullable=False),
+    Column("counted", Boolean, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("fee", BigInteger),
+    Column("net", BigInteger),
+    Column("day", Date, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+_COLUMNS = [c.name for c in STAGED.columns]
 
 _BOOKS = """
 SELECT 'debit' AS source, a.id AS book_id, a.idempotency_key AS idem, a.gateway_reference AS ref,
@@ -21,24 +44,34 @@ FROM sponsor_invoice_attempt a LEFT JOIN ledger_transfer d ON d.key = 'invdebit:
 WHERE a.gateway = :gateway
 """
 
-# Most certain first: each pass takes only lines the ones before left unmatched.
-_PASSES = (
-    "b.idem = reconciliation_line.idempotency_key",
-    "b.ref = reconciliation_line.reference",
-    "b.idem = reconciliation_line.reference",
-)
-
-_FIND = f"""
-UPDATE reconciliation_line SET source = b.source, book_id = b.book_id, books_amount = b.amount
-FROM ({_BOOKS}) AS b
-WHERE reconciliation_line.import_id = :import_id AND reconciliation_line.result = 'file_only'
-  AND reconciliation_line.book_id IS NULL AND {{condition}}
+# Every way a charge line may name a receipt, most certain first; a line takes the first that finds one.
+_FOUND = """
+SELECT t.line_no, b.source, b.book_id, b.amount, {rank} AS rank
+FROM tmp_settlement t JOIN books b ON {condition}
+WHERE t.counted
 """
+_WAYS = ("b.idem = t.idem", "b.ref = t.reference", "b.idem = t.reference")
 
-_COMPARE = """
-UPDATE reconciliation_line
-SET result = CASE WHEN books_amount = amount THEN 'matched' ELSE 'amount_differs' END
-WHERE import_id = :import_id AND book_id IS NOT NULL AND books_amount IS NOT NULL
+_STORE = f"""
+WITH books AS ({_BOOKS}),
+found AS ({" UNION ALL ".join(_FOUND.format(rank=i, condition=c) for i, c in enumerate(_WAYS))}),
+best AS (
+    SELECT line_no, source, book_id, amount,
+           ROW_NUMBER() OVER (PARTITION BY line_no ORDER BY rank) AS n
+    FROM found)
+INSERT INTO reconciliation_line (import_id, line_no, gateway, line_key, reference, idempotency_key, category,
+    amount, fee, net, day, result, source, book_id, books_amount, note)
+SELECT :import_id, t.line_no, :gateway, t.line_key, t.reference, t.idem, t.category, t.amount, t.fee, t.net, t.day,
+    CASE WHEN NOT t.counted THEN 'other'
+         WHEN b.amount IS NULL THEN 'file_only'
+         WHEN b.amount = t.amount THEN 'matched'
+         ELSE 'amount_differs' END,
+    b.source, b.book_id, b.amount,
+    CASE WHEN b.book_id IS NOT NULL AND b.amount IS NULL THEN 'no_receipt' END
+FROM tmp_settlement t LEFT JOIN best b ON b.line_no = t.line_no AND b.n = 1
+WHERE true
+ORDER BY t.line_no
+ON CONFLICT (gateway, line_key) DO NOTHING
 """
 
 # A charge held by an earlier line (of this file or any before) is money counted twice.
@@ -48,11 +81,6 @@ WHERE import_id = :import_id AND book_id IS NOT NULL AND EXISTS (
     SELECT 1 FROM reconciliation_line o
     WHERE o.source = reconciliation_line.source AND o.book_id = reconciliation_line.book_id
       AND o.id < reconciliation_line.id)
-"""
-
-_NO_RECEIPT = """
-UPDATE reconciliation_line SET note = 'no_receipt'
-WHERE import_id = :import_id AND book_id IS NOT NULL AND books_amount IS NULL AND note IS NULL
 """
 
 _PARTICIPANT = """
@@ -94,16 +122,41 @@ _COUNTS = "SELECT result, COUNT(*) FROM reconciliation_line WHERE import_id = :i
 _OPENED = "SELECT COUNT(*) FROM reconciliation_item WHERE import_id = :import_id AND kind = 'books_only'"
 
 
+def _stage(conn: Connection, lines: Sequence[SettlementLine]) -> None:
+    STAGED.drop(conn, checkfirst=True)  # left on a pooled SQLite connection by a failed import
+    STAGED.create(conn)  # on PostgreSQL a rollback drops it with everything else
+    rows = [
+        (x.line_no, x.line_key, x.reference, x.idempotency_key, x.category, x.counted, x.amount, x.fee, x.net, x.day)
+        for x in lines
+    ]
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.dbapi_connection
+        with raw.cursor() as cur, cur.copy(f"COPY tmp_settlement ({', '.join(_COLUMNS)}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(_COLUMNS))
+        conn.exec_driver_sql(f"INSERT INTO tmp_settlement ({', '.join(_COLUMNS)}) VALUES ({marks})", rows)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE tmp_settlement"))  # its size, for the joins' plan
+
+
 def match(
-    conn: Connection, import_id: int, gateway: str, first_day: date, last_day: date, now: datetime
+    conn: Connection,
+    import_id: int,
+    gateway: str,
+    lines: Sequence[SettlementLine],
+    first_day: date,
+    last_day: date,
+    now: datetime,
 ) -> dict[str, int]:
-    """Match the import's new lines, open its items, close the ones it settles; the counts per result,
-    ``books_only`` (items opened) and ``closed``."""
+    """Store the file's lines not stored before, matched; open its items, close the ones it settles.
+    Returns the counts per result of the lines stored, ``books_only`` (items opened) and ``closed``."""
     params = {"import_id": import_id, "gateway": gateway}
-    for condition in _PASSES:
-        conn.execute(text(_FIND.format(condition=condition)), params)
-    for statement in (_COMPARE, _DUPLICATES, _NO_RECEIPT):
-        conn.execute(text(statement), {"import_id": import_id})
+    _stage(conn, lines)
+    conn.execute(text(_STORE), params)
+    STAGED.drop(conn)
+    conn.execute(text(_DUPLICATES), {"import_id": import_id})
     conn.execute(text(_LINE_ITEMS), {**params, "now": now})
     days = {"first_day": first_day, "last_day": last_day}
     conn.execute(text(_BOOKS_ONLY), {**params, **days, "now": now})

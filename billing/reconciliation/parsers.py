@@ -14,9 +14,9 @@ import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from billing.errors import InvalidInput
@@ -47,10 +47,12 @@ BANK_STATUSES = {
 }
 SHOWN_ERRORS = 50  # bad lines named in one answer; the count is always complete
 _AMOUNT = re.compile(r"-?\d{1,13}(?:\.\d{1,2})?")
+_DAY_FIRST = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 
 
-@dataclass(frozen=True, slots=True)
-class SettlementLine:
+class SettlementLine(NamedTuple):
+    """A NamedTuple rather than a frozen dataclass: built for every line, several times cheaper."""
+
     line_no: int
     line_key: str  # unique per gateway: the same line in two files is stored once
     reference: str | None
@@ -122,7 +124,7 @@ def plain_day(text: str, field: str) -> date:
     """A calendar day: 2026-03-05 (a time after it is ignored) or 05/03/2026 (day first, as in Indonesia)."""
     value = text.strip()
     try:
-        if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", value):
+        if _DAY_FIRST.fullmatch(value):
             return _bounded(datetime.strptime(value, "%d/%m/%Y").date(), field, value)
         return _bounded(datetime.fromisoformat(value).date(), field, value)
     except ValueError:
@@ -140,7 +142,7 @@ def _text(row: dict[str, str], column: str, limit: int, required: bool = False) 
     return value
 
 
-def _stripe_line(row: dict[str, str], line_no: int, tz: ZoneInfo) -> SettlementLine:
+def _stripe_line(row: dict[str, str], line_no: int, tz: ZoneInfo, seen: Counter[str]) -> SettlementLine:
     currency = (row.get("currency") or "").strip().lower()
     if currency != "idr":
         raise LineError("currency", "bad_currency", f"hanya IDR / IDR only, not {currency!r}")
@@ -150,9 +152,13 @@ def _stripe_line(row: dict[str, str], line_no: int, tz: ZoneInfo) -> SettlementL
         day = plain_day(row["created"], "created")  # the report's own time zone: run it in the service's
     category = _text(row, "reporting_category", 40, required=True) or ""
     fee, net = (row.get(c, "").strip() for c in ("fee", "net"))
+    key = _text(row, "balance_transaction_id", 200, required=True) or ""
+    seen[key] += 1
+    if seen[key] > 1:
+        raise LineError("balance_transaction_id", "duplicate", f"balance_transaction_id ganda / repeated: {key}")
     return SettlementLine(
         line_no=line_no,
-        line_key=_text(row, "balance_transaction_id", 200, required=True) or "",
+        line_key=key,
         reference=_text(row, "payment_intent_id", 120) or _text(row, "charge_id", 120) or _text(row, "source_id", 120),
         idempotency_key=_text(row, STRIPE_KEY_COLUMN, 64),
         category=category,
@@ -164,28 +170,33 @@ def _stripe_line(row: dict[str, str], line_no: int, tz: ZoneInfo) -> SettlementL
     )
 
 
-def _bank_line(row: dict[str, str], line_no: int, tz: ZoneInfo) -> SettlementLine:
+def _bank_line(row: dict[str, str], line_no: int, tz: ZoneInfo, seen: Counter[str]) -> SettlementLine:
     reference = _text(row, "reference", 120, required=True) or ""
     status = (row.get("status") or "").strip().lower()
     if status not in BANK_STATUSES:
         known = ", ".join(BANK_STATUSES)
         raise LineError("status", "bad_status", f"status tidak dikenal / unknown status {status!r} ({known})")
     day = plain_day(row["date"], "date")
+    amount = rupiah(row["amount"], "amount", positive=True)
+    # The same reference settled twice on one day is two lines, not one repeated.
+    key = f"{day}:{status}:{reference}"
+    seen[key] += 1
     return SettlementLine(
         line_no=line_no,
-        line_key=f"{day}:{status}:{reference}",  # numbered below when it repeats within the file
+        line_key=f"{key}#{seen[key]}",
         reference=reference,
         idempotency_key=None,
         category=status,
         counted=BANK_STATUSES[status],
-        amount=rupiah(row["amount"], "amount", positive=True),
+        amount=amount,
         fee=None,
         net=None,
         day=day,
     )
 
 
-PARSERS: dict[SettlementFormat, tuple[tuple[str, ...], Callable[[dict[str, str], int, ZoneInfo], SettlementLine]]] = {
+Parser = Callable[[dict[str, str], int, ZoneInfo, Counter[str]], SettlementLine]
+PARSERS: dict[SettlementFormat, tuple[tuple[str, ...], Parser]] = {
     SettlementFormat.stripe: (STRIPE_REQUIRED, _stripe_line),
     SettlementFormat.bank: (BANK_REQUIRED, _bank_line),
 }
@@ -273,20 +284,9 @@ def parse(data: bytes, tz: str, told: SettlementFormat | None = None) -> Settlem
                 )
                 continue
             try:
-                line = parse_line(dict(zip(header, cells, strict=True)), line_no, zone)
+                lines.append(parse_line(dict(zip(header, cells, strict=True)), line_no, zone, seen))
             except LineError as exc:
                 errors.append({"line": line_no, "field": exc.field, "message": str(exc), "type": exc.kind})
-                continue
-            seen[line.line_key] += 1
-            if fmt is SettlementFormat.bank:
-                line = _numbered(line, seen[line.line_key])
-            elif seen[line.line_key] > 1:
-                message = f"balance_transaction_id ganda / repeated: {line.line_key}"
-                errors.append(
-                    {"line": line_no, "field": "balance_transaction_id", "message": message, "type": "duplicate"}
-                )
-                continue
-            lines.append(line)
     except csv.Error as exc:
         errors.append({"line": line_no, "field": None, "message": f"CSV rusak / broken CSV: {exc}", "type": "bad_csv"})
     if errors:
@@ -299,8 +299,3 @@ def parse(data: bytes, tz: str, told: SettlementFormat | None = None) -> Settlem
     if not lines:
         raise _invalid("Berkas tidak berisi baris. / The file has no lines.", "settlement_empty")
     return SettlementFile(fmt, lines)
-
-
-def _numbered(line: SettlementLine, n: int) -> SettlementLine:
-    """A bank line's key: the same reference settled twice on one day is two lines, not one repeated."""
-    return replace(line, line_key=f"{line.line_key}#{n}")

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -22,13 +21,10 @@ from billing.reconciliation.models import (
     LineResult,
     ReconciliationImport,
     ReconciliationItem,
-    ReconciliationLine,
     SettlementFormat,
 )
-from billing.reconciliation.parsers import SettlementFile, SettlementLine, parse
+from billing.reconciliation.parsers import SettlementFile, parse
 from billing.timeutil import utcnow
-
-_INSERT_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -57,33 +53,6 @@ def _gateway(fmt: SettlementFormat, given: str | None, default: str) -> str:
             errors=[{"field": "gateway", "message": f"one of {', '.join(known_gateways())}", "type": "enum"}],
         )
     return name
-
-
-def _insert_lines(conn: Connection, import_id: int, gateway: str, lines: list[SettlementLine]) -> None:
-    """Each line once per gateway: one an earlier file brought is left as it was."""
-    table = ReconciliationLine.__table__  # type: ignore[attr-defined]
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["gateway", "line_key"])
-    for start in range(0, len(lines), _INSERT_CHUNK):
-        rows = [
-            {
-                "import_id": import_id,
-                "line_no": line.line_no,
-                "gateway": gateway,
-                "line_key": line.line_key,
-                "reference": line.reference,
-                "idempotency_key": line.idempotency_key,
-                "category": line.category,
-                "amount": line.amount,
-                "fee": line.fee,
-                "net": line.net,
-                "day": line.day,
-                # Charges start unmatched; matching finds their receipts.
-                "result": (LineResult.file_only if line.counted else LineResult.other).value,
-            }
-            for line in lines[start : start + _INSERT_CHUNK]
-        ]
-        conn.execute(stmt, rows)
 
 
 def import_file(
@@ -130,9 +99,9 @@ def import_file(
             ) from exc
         raise
     assert record.id is not None
-    conn = session.connection()
-    _insert_lines(conn, record.id, record.gateway, parsed.lines)
-    counts = matching.match(conn, record.id, record.gateway, record.first_day, record.last_day, utcnow())
+    counts = matching.match(
+        session.connection(), record.id, record.gateway, parsed.lines, record.first_day, record.last_day, utcnow()
+    )
     record.new_lines = sum(counts.get(r.value, 0) for r in LineResult)
     record.repeated = record.lines - record.new_lines
     for name in ("matched", "file_only", "amount_differs", "other", "books_only", "closed"):
