@@ -50,11 +50,11 @@ SELECT t.line_no, b.source, b.book_id, b.amount, {rank} AS rank
 FROM tmp_settlement t JOIN books b ON {condition}
 WHERE t.counted
 """
-_WAYS = ("b.idem = t.idem", "b.ref = t.reference", "b.idem = t.reference")
+_BY_KEY, _WAYS = "b.idem = t.idem", ("b.ref = t.reference", "b.idem = t.reference")
 
 _STORE = f"""
 WITH books AS ({_BOOKS}),
-found AS ({" UNION ALL ".join(_FOUND.format(rank=i, condition=c) for i, c in enumerate(_WAYS))}),
+found AS ({{found}}),
 best AS (
     SELECT line_no, source, book_id, amount,
            ROW_NUMBER() OVER (PARTITION BY line_no ORDER BY rank) AS n
@@ -154,7 +154,10 @@ def match(
     Returns the counts per result of the lines stored, ``books_only`` (items opened) and ``closed``."""
     params = {"import_id": import_id, "gateway": gateway}
     _stage(conn, lines)
-    conn.execute(text(_STORE), params)
+    # A bank's file carries none of our keys: no join on them.
+    ways = ([_BY_KEY] if any(x.idempotency_key for x in lines) else []) + list(_WAYS)
+    found = " UNION ALL ".join(_FOUND.format(rank=i, condition=c) for i, c in enumerate(ways))
+    conn.execute(text(_STORE.format(found=found)), params)
     STAGED.drop(conn)
     conn.execute(text(_DUPLICATES), {"import_id": import_id})
     conn.execute(text(_LINE_ITEMS), {**params, "now": now})

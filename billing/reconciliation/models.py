@@ -80,7 +80,9 @@ class ReconciliationLine(SQLModel, table=True):
     )
 
     id: int | None = big_pk()
-    import_id: int = Field(foreign_key="reconciliation_import.id", index=True)
+    # No foreign key on purpose: lines are written set-based with their import, never apart, and a
+    # key check per line cost a fifth of storing a large file.
+    import_id: int = Field(index=True)
     line_no: int
     gateway: str = Field(max_length=32)
     line_key: str = Field(max_length=200)

@@ -65,10 +65,6 @@ def upgrade() -> None:
         sa.Column("book_id", sa.BigInteger(), nullable=True),
         sa.Column("books_amount", sa.BigInteger(), nullable=True),
         sa.Column("note", sa.String(length=10), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["import_id"],
-            ["reconciliation_import.id"],
-        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("gateway", "line_key", name="uq_reconciliation_line_key"),
     )
