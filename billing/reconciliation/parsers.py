@@ -228,7 +228,8 @@ def detect(columns: list[str], told: SettlementFormat | None) -> SettlementForma
 
 
 def _rows(text: str) -> Iterator[list[str]]:
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     # Spreadsheets set to Indonesian save with semicolons.
     delimiter = max(",;\t", key=first.count)
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
