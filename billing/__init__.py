@@ -72,6 +72,7 @@ def _register_api(app: OpenAPI) -> None:
     from billing.notices.api import bp as notices
     from billing.participants.api import bp as participants
     from billing.payments.api import bp as payments
+    from billing.reconciliation.api import bp as reconciliation
     from billing.regions.api import bp as regions
     from billing.reports.api import bp as reports
     from billing.requests import check_body, check_url
@@ -95,6 +96,7 @@ def _register_api(app: OpenAPI) -> None:
         notices,
         sandbox,
         audit,
+        reconciliation,
     ):
         app.register_api(bp)
 

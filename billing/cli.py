@@ -14,6 +14,7 @@ def register_commands(app: Flask) -> None:
     from billing.demo.cli import demo
     from billing.gateways.simulator.stripe_face.cli import gateway_sim
     from billing.notices.cli import notices
+    from billing.reconciliation.cli import reconcile
     from billing.regions.cli import regions
     from billing.reports.cli import report
     from billing.simulation.cli import scenario, simulate
@@ -32,6 +33,7 @@ def register_commands(app: Flask) -> None:
         worker,
         scheduler,
         ledger,
+        reconcile,
         coverage,
         notices,
         gateway_sim,

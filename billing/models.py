@@ -14,6 +14,7 @@ import billing.mandates.models
 import billing.notices.models
 import billing.participants.models
 import billing.payments.models
+import billing.reconciliation.models
 import billing.regions.models
 import billing.reports.models
 import billing.simulation.models

@@ -318,12 +318,15 @@ def finish(app: OpenAPI, doc: dict[str, Any]) -> None:
             body["content"]["application/json"]["example"] = body_example(model)
         _document_formats(op)
         responses = op["responses"]
+        upload = "multipart/form-data" in op.get("requestBody", {}).get("content", {})
         for status in sorted(_error_statuses(method, op, view)):
             response = problem_response(status)
             # A view's own description is kept; flask-openapi3's stock one ("Not Found") is not.
             given = responses.get(str(status), {}).get("description")
             if given and given != HTTP_STATUS.get(str(status)):
                 response["description"] = given
+            elif upload and status == 415:
+                response["description"] = "Bukan multipart/form-data / Not multipart/form-data"
             responses[str(status)] = response
         doc["paths"][path][method]["responses"] = dict(sorted(responses.items()))
     _operation_ids(entries)

@@ -1,12 +1,13 @@
 """Input guards that run before validation: 415 for a wrong content type, 400 for broken JSON,
 422 when the JSON is not an object or any text holds a NUL character, and ``<int:…>`` URL parts
-bounded to what a BIGINT holds. 413 comes from Flask's MAX_CONTENT_LENGTH."""
+bounded to what a BIGINT holds. 413 comes from Flask's MAX_CONTENT_LENGTH, or for a view marked
+``@accepts_upload`` (a file sent as multipart/form-data) from ``BILLING_MAX_UPLOAD_BYTES``."""
 
 import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
-from flask import Flask, Request, request
+from flask import Flask, Request, current_app, request
 from werkzeug.routing import IntegerConverter, Map
 
 from billing.columns import BIGINT_MAX
@@ -24,6 +25,10 @@ class MalformedJson(BillingError):
     code = "malformed_json"
     title = "JSON rusak / Malformed JSON"
 
+
+F = TypeVar("F", bound=Callable[..., Any])
+UPLOAD_ATTR = "_billing_upload"
+MULTIPART = "multipart/form-data"
 
 NUL_DETAIL = "Teks tidak boleh berisi karakter NUL (\\u0000). / Text must not contain the NUL character (\\u0000)."
 
@@ -82,15 +87,42 @@ class ApiRequest(Request):
         return super().get_json(force=force, silent=silent, cache=cache)
 
 
+def accepts_upload(fn: F) -> F:
+    """The view takes a file as multipart/form-data, up to ``max_upload_bytes`` (not the JSON limit)."""
+    setattr(fn, UPLOAD_ATTR, True)
+    return fn
+
+
+def _takes_upload() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, UPLOAD_ATTR, False))
+
+
+def _upload_limit() -> None:
+    # Before anything reads the body (the CSRF check reads the form): the limit applies from the first byte.
+    if _takes_upload():
+        request.max_content_length = current_app.extensions["billing.settings"].max_upload_bytes
+
+
 def init_app(app: Flask) -> None:
-    """Before any route is added: the converter applies to the rules as they are built."""
+    """Before any route is added: the converter applies to the rules as they are built. The upload
+    limit is the first thing every request runs."""
     app.url_map.converters["int"] = Int64Converter
     app.request_class = ApiRequest
+    app.before_request(_upload_limit)
 
 
 def check_body() -> None:
     # An unknown URL or method answers 404/405 whatever its body.
     if request.routing_exception is not None or request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if _takes_upload() and request.mimetype != "application/json":
+        # Its form is read (and its fields validated) by the view; JSON is refused there as a missing file.
+        if request.mimetype != MULTIPART and request.content_length:
+            raise UnsupportedMediaType(
+                "Kirim berkas sebagai multipart/form-data. / Send the file as multipart/form-data.",
+                code="unsupported_media_type",
+            )
         return
     raw = request.get_data(cache=True)
     if not raw:

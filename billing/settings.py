@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Jakarta"
     # The largest request body the API accepts; larger ones get 413.
     max_body_bytes: PositiveInt = 256 * 1024
+    # The largest file an upload (a settlement file) may be; larger ones get 413. At 8 MiB (some 190,000
+    # bank lines) an import ends well inside gunicorn's timeout; a bigger file goes by the command.
+    max_upload_bytes: PositiveInt = 8 * 1024 * 1024
     log_level: Annotated[str, BeforeValidator(_log_level)] = "INFO"
     log_json: bool = True
     # A sandbox runs on a simulated clock (``billing simulate``, the sandbox clock API); never production.

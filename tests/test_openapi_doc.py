@@ -65,7 +65,13 @@ def test_the_problem_schema_replaces_pydantics() -> None:
 def test_every_request_body_has_an_example_its_model_accepts(
     path: str, method: str, op: dict[str, Any], view: Any
 ) -> None:
-    media = op["requestBody"]["content"]["application/json"]
+    content = op["requestBody"]["content"]
+    if "multipart/form-data" in content:  # an upload: the file is a binary part of the form
+        form = DOC["components"]["schemas"][content["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]]
+        assert any(p.get("format") == "binary" for p in form["properties"].values())
+        assert op["responses"]["415"]["description"].endswith("multipart/form-data")
+        return
+    media = content["application/json"]
     assert "example" in media or "examples" in media
     model = body_model(view)
     if model is None:  # the webhook: raw bytes, described in the document

@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
         case_pages,
         dashboard_pages,
         pages,
+        reconciliation_pages,
     )
     from billing.web.access import bp
 

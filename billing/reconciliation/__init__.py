@@ -1,0 +1,1 @@
+"""Reconciliation of our receipts with the gateway's (or the bank's) settlement files."""
