@@ -1,8 +1,11 @@
 """What the browser tests do in a page: watch it for errors, sign in through the form."""
 
+from pathlib import Path
 from typing import Any
 
 from tests.factories import STAFF_PASSWORD
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "staff"
 
 
 def watch(page: Any) -> list[str]:
@@ -27,3 +30,13 @@ def sign_in(page: Any, login: str, password: str = STAFF_PASSWORD) -> None:
     page.fill("#password", password)
     page.click("form[action='/staff/login'] button[type=submit]")
     page.wait_for_url(lambda url: "/staff/login" not in url)
+
+
+def sign_in_at(page: Any, base: str, login: str, shot: str | None = None) -> None:
+    """Open the workspace signed out, land on the sign-in page (its screenshot when asked), sign in."""
+    page.goto(f"{base}/staff/")
+    assert page.url.startswith(f"{base}/staff/login")
+    if shot:
+        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+    sign_in(page, login)
+    assert page.url == f"{base}/staff/"

@@ -2,25 +2,12 @@
 that sign-in in the audit log; a manager signs in and opens a report. Screenshots land in
 test-artifacts/staff/."""
 
-from pathlib import Path
-from typing import Any
-
 from billing.auth.models import Role
 from tests.factories import staff
 from tests.reports import small_province as small
 from tests.reports.browser import browser
-from tests.web.live import sign_in, watch
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "staff"
-
-
-def _sign_in(page: Any, base: str, login: str, shot: str | None = None) -> None:
-    page.goto(f"{base}/staff/")
-    assert page.url.startswith(f"{base}/staff/login")
-    if shot:
-        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
-    sign_in(page, login)
-    assert page.url == f"{base}/staff/"
+from tests.web.live import ARTIFACTS, sign_in, watch
+from tests.web.live import sign_in_at as _sign_in
 
 
 def test_staff_sign_in_audit_and_reports_in_chromium(server) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,8 @@ from billing.simulation.clock import save
 from tests.debits.world import World, enrol, rows
 from tests.factories import staff
 from tests.reports.browser import browser
-from tests.web.test_browser import ARTIFACTS, _sign_in, _watch
+from tests.web.live import ARTIFACTS, watch
+from tests.web.live import sign_in_at as _sign_in
 
 DAY = date(2024, 6, 5)
 METHOD = "sim_insufficient_until_payday_25"
@@ -67,7 +68,7 @@ def test_finance_retries_records_a_payment_and_finds_both_in_the_audit_log(live)
     with browser() as chromium:
         laptop = chromium.new_context(viewport={"width": 1366, "height": 900})
         page = laptop.new_page()
-        problems = _watch(page)
+        problems = watch(page)
         _sign_in(page, base, "ani")
         page.fill("#case-id", str(cid))
         with page.expect_navigation():
@@ -121,7 +122,7 @@ def test_the_case_page_fits_a_phone(live) -> None:  # type: ignore[no-untyped-de
     with browser() as chromium:
         phone = chromium.new_context(viewport={"width": 390, "height": 844})
         page = phone.new_page()
-        problems = _watch(page)
+        problems = watch(page)
         _sign_in(page, base, "ani")
         page.goto(f"{base}/staff/cases/{cid}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # tables scroll inside their box

@@ -11,10 +11,11 @@ from tests.factories import staff
 from tests.reconciliation.conftest import debit_day
 from tests.reconciliation.files import BANK_HEADER, charges, csv_bytes
 from tests.reports.browser import browser
-from tests.web.test_browser import ARTIFACTS, _sign_in, _watch, server  # noqa: F401
+from tests.web.live import ARTIFACTS, watch
+from tests.web.live import sign_in_at as _sign_in
 
 
-def test_finance_reconciles_a_settlement_file_in_chromium(server: tuple[str, Any], tmp_path: Path) -> None:  # noqa: F811
+def test_finance_reconciles_a_settlement_file_in_chromium(server: tuple[str, Any], tmp_path: Path) -> None:
     base, app = server
     staff(app, Role.finance, username="ani")
     world = debit_day(app.extensions["billing.engine"], app.extensions["billing.settings"])
@@ -34,7 +35,7 @@ def test_finance_reconciles_a_settlement_file_in_chromium(server: tuple[str, Any
     with browser() as chromium:
         laptop = chromium.new_context(viewport={"width": 1366, "height": 900})
         page = laptop.new_page()
-        problems = _watch(page)
+        problems = watch(page)
         _sign_in(page, base, "ani")
         page.click("a[href='/staff/reconciliation']")
         page.wait_for_url(f"{base}/staff/reconciliation")
