@@ -21,6 +21,49 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--exclusive",
+        choices=("deselect", "only"),
+        help="run only the tests marked exclusive, or all but them (./dev.sh test runs the others in "
+        "parallel, then these one at a time)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # An exclusive test (one restarts PostgreSQL) would break the tests running beside it.
+    parallel = config.getoption("numprocesses", None) not in (None, 0)
+    if parallel and config.getoption("exclusive") is None and not hasattr(config, "workerinput"):
+        raise pytest.UsageError("with -n, add --exclusive=deselect and run --exclusive=only afterwards, without -n")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    which = config.getoption("exclusive")
+    if which is None:
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        (keep if (item.get_closest_marker("exclusive") is not None) == (which == "only") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Adds this run's counts to the file named by BILLING_TEST_TALLY: ./dev.sh test runs pytest twice
+    and prints one total."""
+    tally = os.environ.get("BILLING_TEST_TALLY")
+    if not tally or hasattr(terminalreporter.config, "workerinput"):  # xdist's workers: the main process counts
+        return
+    stats = terminalreporter.stats
+    passed = len(stats.get("passed", []))
+    failed = len(stats.get("failed", [])) + len(stats.get("error", []))  # errors in setup or teardown too
+    skipped = len(stats.get("skipped", []))
+    with open(tally, "a", encoding="utf-8") as f:
+        f.write(f"{passed} {failed} {skipped}\n")
+
+
 def _pg_unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"PostgreSQL tests cannot run in CI: {reason}", pytrace=False)
