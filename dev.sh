@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two developer commands (see README.md):
 #   ./dev.sh demo    set up, migrate, simulate the quickstart scenario (sandbox), serve on http://127.0.0.1:8000
-#   ./dev.sh test    set up, make sure PostgreSQL, Chromium, promtool and axe-core are there, ruff, pytest
+#   ./dev.sh test    set up, make sure PostgreSQL, Chromium, promtool and axe-core are there, ruff, pytest (two processes)
 # Works on a fresh Debian machine with only python3 (3.11+); system packages are installed with
 # apt-get when missing (as root, or through passwordless sudo).
 set -euo pipefail
@@ -251,12 +251,27 @@ cmd_test() {
     ruff check .
     say "ruff format --check"
     ruff format --check .
-    say "pytest"
-    local rc=0
-    pytest "$@" || rc=$?
-    if [ "$rc" -eq 5 ]; then
+    # Two processes share the tests (pytest-xdist); those marked exclusive (one restarts PostgreSQL)
+    # run afterwards, alone. Each run's counts go to a tally, printed as one line at the end.
+    local tally rc=0 parallel_rc=0 exclusive_rc=0
+    tally=$(mktemp)
+    say "pytest, on ${BILLING_TEST_WORKERS:-2} processes"
+    BILLING_TEST_TALLY=$tally pytest -n "${BILLING_TEST_WORKERS:-2}" --dist loadgroup --exclusive=deselect "$@" ||
+        parallel_rc=$?
+    say "pytest, the exclusive tests one at a time"
+    BILLING_TEST_TALLY=$tally pytest -p no:xdist --exclusive=only "$@" || exclusive_rc=$?
+    # 5: this run selected no test; an error only when neither did.
+    if [ "$parallel_rc" -eq 5 ] && [ "$exclusive_rc" -eq 5 ]; then
+        rm -f "$tally"
         die "pytest collected no tests"
     fi
+    for part in "$parallel_rc" "$exclusive_rc"; do
+        if [ "$part" -ne 0 ] && [ "$part" -ne 5 ] && [ "$rc" -eq 0 ]; then
+            rc=$part
+        fi
+    done
+    awk '{ p += $1; f += $2; s += $3 } END { if (p + f + s) printf "pytest: %d passed, %d failed, %d skipped\n", p, f, s }' "$tally"
+    rm -f "$tally"
     return "$rc"
 }
 

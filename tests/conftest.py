@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from billing import create_app
 from billing.migrations import upgrade
@@ -19,6 +19,49 @@ from billing.settings import Settings
 PG_ADMIN_URL = os.environ.get("BILLING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--exclusive",
+        choices=("deselect", "only"),
+        help="run only the tests marked exclusive, or all but them (./dev.sh test runs the others in "
+        "parallel, then these one at a time)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # An exclusive test (one restarts PostgreSQL) would break the tests running beside it.
+    parallel = config.getoption("numprocesses", None) not in (None, 0)
+    if parallel and config.getoption("exclusive") is None and not hasattr(config, "workerinput"):
+        raise pytest.UsageError("with -n, add --exclusive=deselect and run --exclusive=only afterwards, without -n")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    which = config.getoption("exclusive")
+    if which is None:
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        (keep if (item.get_closest_marker("exclusive") is not None) == (which == "only") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Adds this run's counts to the file named by BILLING_TEST_TALLY: ./dev.sh test runs pytest twice
+    and prints one total."""
+    tally = os.environ.get("BILLING_TEST_TALLY")
+    if not tally or hasattr(terminalreporter.config, "workerinput"):  # xdist's workers: the main process counts
+        return
+    stats = terminalreporter.stats
+    passed = len(stats.get("passed", []))
+    failed = len(stats.get("failed", [])) + len(stats.get("error", []))  # errors in setup or teardown too
+    skipped = len(stats.get("skipped", []))
+    with open(tally, "a", encoding="utf-8") as f:
+        f.write(f"{passed} {failed} {skipped}\n")
 
 
 def _pg_unavailable(reason: str) -> None:
@@ -69,13 +112,18 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
     empty_database(url)
 
 
+# A table holding more rows than this is emptied by TRUNCATE: DELETE would check each row's foreign keys.
+_DELETE_AT_MOST = 1000
+# Per PostgreSQL database: the tables with triggers of their own (append-only tables refuse DELETE).
+_pg_triggered: dict[str, set[str]] = {}
+
+
 def empty_database(url: str) -> None:
     engine = create_engine(url)
     tables = [t for t in reversed(metadata.sorted_tables) if not t.info.get("reference")]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            _empty_postgresql(conn, url, [t.name for t in tables])
         else:
             # Append-only tables refuse DELETE by trigger (PostgreSQL's TRUNCATE fires no row trigger):
             # lift the triggers for the wipe and put them back as they were.
@@ -87,6 +135,36 @@ def empty_database(url: str) -> None:
             for _, sql in triggers:
                 conn.execute(text(sql))
     engine.dispose()
+
+
+def _empty_postgresql(conn: Connection, url: str, names: list[str]) -> None:
+    """Empties the tables that hold rows: a TRUNCATE of every table (new files for each, and their sync
+    at commit) costs about ten times the DELETE of a test's few rows. Children come before parents
+    in ``names``; the sequences start again at 1, as TRUNCATE's RESTART IDENTITY would have them."""
+    if url not in _pg_triggered:
+        found = conn.execute(text("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal"))
+        _pg_triggered[url] = {name.strip('"') for name in found.scalars()}
+    probe = " UNION ALL ".join(
+        f"SELECT '{n}', (SELECT COUNT(*) FROM (SELECT 1 FROM \"{n}\" LIMIT {_DELETE_AT_MOST}) AS head)" for n in names
+    )
+    rows: dict[str, int] = dict(conn.execute(text(probe)).all())
+    full = [n for n in names if rows[n]]
+    by_truncate = [n for n in full if rows[n] >= _DELETE_AT_MOST or n in _pg_triggered[url]]
+    if by_truncate:
+        # CASCADE: the tables referring to these go too, whatever they hold.
+        quoted = ", ".join(f'"{n}"' for n in by_truncate)
+        conn.execute(text(f"TRUNCATE {quoted} CASCADE"))
+    for n in full:
+        if n not in by_truncate:
+            conn.execute(text(f'DELETE FROM "{n}"'))
+    conn.execute(
+        text(
+            "SELECT setval(s.oid::regclass, 1, false) FROM pg_class s "
+            "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype IN ('a', 'i') "
+            "JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S' AND t.relname = ANY(:names)"
+        ),
+        {"names": names},
+    )
 
 
 @pytest.fixture

@@ -231,6 +231,8 @@ def _count(engine, sql: str) -> int | None:  # type: ignore[no-untyped-def]
         return None
 
 
+# Exclusive: the restart breaks the connections of every test running beside it.
+@pytest.mark.exclusive
 def test_workers_survive_a_postgresql_restart_mid_run(pg_url: str, tmp_path: Path) -> None:
     settings = _plan(pg_url, 240, batch_size=8)
     state, log = str(tmp_path / "bank.sqlite3"), tmp_path / "worker.log"
