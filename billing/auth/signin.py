@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from billing.audit.models import AuditRecord
 from billing.audit.service import record
 from billing.auth import passwords
-from billing.auth.models import STAFF_ROLES, ApiUser, StaffSession
+from billing.auth.models import STAFF_ROLES, ApiUser, Role, StaffSession
 from billing.auth.service import hash_token
 from billing.observability import redact
 from billing.settings import Settings
@@ -95,13 +95,20 @@ def sign_in(
 def resolve(session: Session, settings: Settings, clear: str, now: datetime) -> tuple[StaffSession, ApiUser] | None:
     """The live session with this id and its user; None when unknown, ended, idle too long, past its
     absolute end, or its user revoked."""
+    return live_session(session, clear, now, timedelta(minutes=settings.staff_idle_minutes), STAFF_ROLES)
+
+
+def live_session(
+    session: Session, clear: str, now: datetime, idle: timedelta, roles: tuple[Role, ...]
+) -> tuple[StaffSession, ApiUser] | None:
+    """A browser session of one of ``roles`` (staff, or a worker signed in by a code), still live."""
     row = session.exec(select(StaffSession).where(StaffSession.token_hash == hash_token(clear))).first()
     if row is None or row.ended_at is not None or now >= row.expires_at:
         return None
-    if now - row.last_seen_at >= timedelta(minutes=settings.staff_idle_minutes):
+    if now - row.last_seen_at >= idle:
         return None
     user = session.get(ApiUser, row.user_id)
-    if user is None or user.revoked_at is not None or user.role not in STAFF_ROLES:
+    if user is None or user.revoked_at is not None or user.role not in roles:
         return None
     if now - row.last_seen_at >= _TOUCH_EVERY:
         row.last_seen_at = now

@@ -7,7 +7,7 @@ is written after. A crash in between leaves a ``pending`` attempt that is replay
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from billing.columns import BIG_ID, big_pk, created_at, enum_field, money, timestamp
@@ -162,7 +162,7 @@ class OneOffPayment(SQLModel, table=True):
 
     attempt_id: int = Field(sa_type=BIG_ID, foreign_key="debit_attempt.id", primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
-    first_period: date
-    months: int
+    # The months it was for, oldest first, as "YYYY-MM" (the receipt names them).
+    periods: list[str] = Field(sa_type=JSON)
     requested_at: datetime = created_at()
     source_ip: str | None = Field(default=None, max_length=45)

@@ -15,14 +15,19 @@ runs = Run.__table__  # type: ignore[attr-defined]
 
 def start(engine: Engine, kind: RunKind, run_date: date) -> int:
     """The id of the (kind, date) run, creating it if it does not exist yet."""
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     with engine.begin() as conn:
-        conn.execute(
-            dialect.insert(runs)
-            .values(kind=kind, run_date=run_date, status=RunStatus.planning, planned=0, started_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["kind", "run_date"])
-        )
-        return conn.execute(select(runs.c.id).where(runs.c.kind == kind, runs.c.run_date == run_date)).scalar_one()
+        return ensure(conn, kind, run_date)
+
+
+def ensure(conn: Connection, kind: RunKind, run_date: date) -> int:
+    """``start`` inside the caller's transaction."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(
+        dialect.insert(runs)
+        .values(kind=kind, run_date=run_date, status=RunStatus.planning, planned=0, started_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["kind", "run_date"])
+    )
+    return conn.execute(select(runs.c.id).where(runs.c.kind == kind, runs.c.run_date == run_date)).scalar_one()
 
 
 def try_lock(conn: Connection, run_id: int) -> bool:

@@ -1,10 +1,12 @@
-"""The staff workspace: server-rendered pages under ``/staff`` for people signed in in a browser."""
+"""The browser pages: the staff workspace under ``/staff`` for people signed in with a password, and
+the workers' self-service pages under ``/saya`` (``billing.web.worker``)."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from billing.web import audit_pages, pages  # noqa: F401  (their routes join the blueprint)
+    from billing.web import audit_pages, pages, worker  # noqa: F401  (their routes join the blueprint)
     from billing.web.access import bp
 
     app.register_blueprint(bp)
+    worker.init_app(app)
