@@ -37,6 +37,7 @@ class Standing:
     status: CoverageStatus
     covered_until: date | None  # the last day of cover (None: no month of this membership covered)
     arrears: list[Contribution]  # months already due and unpaid, oldest first
+    upcoming: Contribution | None  # the oldest unpaid month whose due date has not come yet
     pay_by: date | None  # the arrears paid by then keep the membership
     next_debit: NextDebit | None
     retries_stopped: bool  # the oldest unpaid month is no longer debited (pay it now, or a new account)
@@ -66,6 +67,7 @@ def read(session: Session, participant: Participant, today: date, arrears_months
             break
         covered, expected = c.period, add_months(c.period, 1)
     arrears = [c for c in months if c.status is ContributionStatus.due and c.due_date <= today]
+    upcoming = next((c for c in months if c.status is ContributionStatus.due and c.due_date > today), None)
     mandate = session.exec(
         select(Mandate)
         .where(
@@ -80,6 +82,7 @@ def read(session: Session, participant: Participant, today: date, arrears_months
         status=participant.status,
         covered_until=_last_day(covered) if covered else None,
         arrears=[] if ended else arrears,
+        upcoming=None if ended else upcoming,
         pay_by=pay_by(add_months(arrears[0].period, -1), arrears_months) if arrears and not ended else None,
         next_debit=next_debit,
         retries_stopped=stopped,

@@ -130,11 +130,11 @@ def verify(
         return Refusal("used")
     if now >= challenge.expires_at:
         return Refusal("expired")
-    if challenge.attempts >= settings.otp_max_attempts:
-        return Refusal("too_many_attempts")
     until = _locked_until(session, settings, challenge.subject, now)
     if until is not None:
         return Refusal("locked", until)
+    if challenge.attempts >= settings.otp_max_attempts:
+        return Refusal("too_many_attempts")
     assert challenge.id is not None
     typed = "".join(code.split())
     good = hmac.compare_digest(challenge.code_hash, _code_hash(settings, challenge.id, typed))
@@ -143,11 +143,11 @@ def verify(
         challenge.attempts += 1
         session.add(challenge)
         session.flush()
-        left = settings.otp_max_attempts - challenge.attempts
-        if left <= 0:
-            return Refusal("too_many_attempts")
         until = _locked_until(session, settings, challenge.subject, now)
-        return Refusal("locked", until) if until is not None else Refusal("wrong_code", left=left)
+        if until is not None:
+            return Refusal("locked", until)
+        left = settings.otp_max_attempts - challenge.attempts
+        return Refusal("wrong_code", left=left) if left > 0 else Refusal("too_many_attempts")
     challenge.verified_at = now
     session.add(challenge)
     session.flush()
