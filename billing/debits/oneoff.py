@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Engine, bindparam, func, text
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from billing.contributions import service as contributions
 from billing.contributions.models import Contribution
 from billing.coverage.evaluation import evaluate_participant
+from billing.db import lock_rows
 from billing.debits import guards, runs
 from billing.debits.execution import charge_metadata
 from billing.debits.models import AttemptStatus, AttemptTrigger, DebitAttempt, DebitSchedule, OneOffPayment, RunKind
@@ -102,6 +102,8 @@ def prepare(session: Session, ask: PayAsk, today: date) -> DebitAttempt:
     if not NONCE.fullmatch(ask.nonce):
         raise InvalidInput("Formulir tidak valid; muat ulang. / The form is invalid; reload it.", code="bad_nonce")
     key = key_of(ask.participant_id, ask.nonce)
+    # One payment of a participant is prepared at a time: a second tap waits here, then finds the first.
+    lock_rows(session.connection(), "participant", "id = :p", {"p": ask.participant_id})
     found = session.exec(select(DebitAttempt).where(DebitAttempt.idempotency_key == key)).first()
     if found is not None:
         return found
@@ -128,16 +130,8 @@ def prepare(session: Session, ask: PayAsk, today: date) -> DebitAttempt:
         gateway=mandate.gateway,
         payment_method=mandate.payment_method,
     )
-    try:
-        with session.begin_nested():
-            session.add(attempt)
-            session.flush()
-    except IntegrityError:
-        # The same form, submitted twice at once: the other request wrote it first.
-        found = session.exec(select(DebitAttempt).where(DebitAttempt.idempotency_key == key)).first()
-        if found is None:
-            raise
-        return found
+    session.add(attempt)
+    session.flush()
     assert attempt.id is not None
     session.add(
         OneOffPayment(

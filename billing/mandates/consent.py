@@ -2,7 +2,7 @@
 the version shown, so what was agreed can be read again later. A change of wording is a new version
 (a new entry here; old ones stay)."""
 
-from billing.notices.texts import rupiah
+from babel.numbers import format_decimal
 
 VERSION = "2026-12-v1"
 
@@ -48,5 +48,5 @@ _TEXTS: dict[str, tuple[tuple[str, str], ...]] = {
 def paragraphs(version: str, lang: str, *, provider: str, amount: int, day: int) -> list[str]:
     """The consent text of ``version`` in ``lang`` ("id" or "en"), one string per paragraph."""
     side = 0 if lang == "id" else 1
-    values = {"provider": provider, "amount": rupiah(amount, lang), "day": day}
+    values = {"provider": provider, "amount": "Rp " + format_decimal(amount, locale=lang), "day": day}
     return [pair[side].format(**values) for pair in _TEXTS[version]]
