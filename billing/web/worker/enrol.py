@@ -14,8 +14,8 @@ from billing.auth import workers
 from billing.auth.browser import now
 from billing.errors import BillingError
 from billing.otp import service as otp
-from billing.otp.models import OtpChallenge, OtpPurpose
 from billing.otp.senders import app_sender
+from billing.participants import online
 from billing.participants import service as participants
 from billing.participants.identity import check_nik
 from billing.participants.models import EnrolmentSource, SectorCategory
@@ -26,10 +26,6 @@ from billing.web.worker import labels
 from billing.web.worker.access import bp, set_cookie
 from billing.web.worker.signin import refusal_page
 
-VERIFY_TEXT = (
-    "Kode pendaftaran Autodebet BPJS Ketenagakerjaan Anda: {code}. Berlaku 5 menit. / "
-    "Your enrolment code: {code}. Valid for 5 minutes."
-)
 CHALLENGE = "otp_enrol"
 FIELDS = ("nik", "full_name", "phone", "region_code", "ecosystem", "sector", "sector_category", "declared_income")
 
@@ -60,7 +56,6 @@ def _body(form: Any) -> dict[str, Any]:
     income = str(body["declared_income"])
     body["declared_income"] = int(income) if income.isdigit() else income
     body["programs"] = ["JKK", "JKM", "JHT"] if form.get("jht") else ["JKK", "JKM"]
-    body["enrolment_source"] = EnrolmentSource.web.value
     return body
 
 
@@ -96,21 +91,8 @@ def enrol_post() -> Any:
         data = ParticipantCreate(**_body(request.form))
     except ValidationError as exc:
         return render_template("worker/enrol.html", **_form_context(values=values, errors=_errors(exc))), 422
-    settings = current()
     with db.unit_of_work(db.engine()) as s:
-        issued = otp.issue(
-            s,
-            settings,
-            app_sender(),
-            purpose=OtpPurpose.verify_phone,
-            who=otp.subject(settings, "phone", data.phone),
-            phone=data.phone,
-            participant_id=None,
-            ip=request.remote_addr,
-            now=now(),
-            text=VERIFY_TEXT,
-            payload=data.model_dump(mode="json"),
-        )
+        issued = online.ask_code(s, current(), app_sender(), data, EnrolmentSource.web, request.remote_addr, now())
         challenge_id = issued.id if not isinstance(issued, otp.Refusal) else None
     if isinstance(issued, otp.Refusal):
         return refusal_page("worker/enrol.html", issued, **_form_context(values=values, errors={}))
@@ -119,10 +101,7 @@ def enrol_post() -> Any:
 
 
 def _pending() -> ParticipantCreate | None:
-    challenge = db.session().get(OtpChallenge, session.get(CHALLENGE) or 0)
-    if challenge is None or challenge.purpose is not OtpPurpose.verify_phone or not challenge.payload:
-        return None
-    return ParticipantCreate(**challenge.payload)
+    return online.waiting(db.session(), session.get(CHALLENGE))
 
 
 def _confirm_context(data: ParticipantCreate, **extra: Any) -> dict[str, Any]:
@@ -148,11 +127,10 @@ def enrol_confirm_post() -> Any:
         return redirect(url_for("worker.enrol"))
     settings, day = current(), today()
     with db.unit_of_work(db.engine()) as s:
-        checked = otp.verify(
-            s, settings, session.get(CHALLENGE), request.form.get("code", ""), OtpPurpose.verify_phone, now()
-        )
+        checked = online.confirm(s, settings, session.get(CHALLENGE), request.form.get("code", ""), now())
     if isinstance(checked, otp.Refusal):
         return refusal_page("worker/enrol_confirm.html", checked, **_confirm_context(data))
+    data = checked
     try:
         with db.unit_of_work(db.engine()) as s:
             participant = participants.enrol(s, data, day)
