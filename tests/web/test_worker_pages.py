@@ -11,6 +11,8 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from billing.audit.models import AuditRecord
+from billing.auth.models import ApiUser, Role
+from billing.auth.service import revoke
 from billing.db import unit_of_work
 from billing.debits.execution import DayClock
 from billing.debits.service import run_debits
@@ -120,6 +122,19 @@ def test_sign_in_by_nik_or_phone_then_out(worker: Worker, engine: Engine) -> Non
     worker.sign_in("0812 3456 7890")
     assert worker.client.get("/saya/status").status_code == 200
     assert _actions(engine).count("worker.sign_in") == 2 and "worker.sign_out" in _actions(engine)
+
+
+def test_a_revoked_worker_is_signed_out_and_refused(worker: Worker, engine: Engine) -> None:
+    number = nik()
+    _enrolled(engine, nik=number)
+    worker.sign_in(number)
+    with unit_of_work(engine) as s:
+        user = s.exec(select(ApiUser).where(ApiUser.role == Role.worker)).one()
+        revoke(s, user, reason="nomor HP dicuri")
+    assert worker.client.get("/saya/status").status_code == 302  # the session ended with the revocation
+    worker.ask_code(number)
+    refused = worker.post("/saya/masuk/kode", {"code": worker.code_for(PHONE)})
+    assert refused.status_code == 403 and "Akses Anda diblokir" in words(refused)
 
 
 def _scrub(html: str) -> str:
