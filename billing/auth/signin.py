@@ -76,20 +76,26 @@ def sign_in(
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     session.add(user)
-    clear = secrets.token_urlsafe(32)
+    clear = open_session(session, user, ip, now, timedelta(hours=settings.staff_session_hours))
+    record(session, action="staff.sign_in", target=("api_user", user.id or 0), user=user)
+    return user, clear
+
+
+def open_session(session: Session, user: ApiUser, ip: str | None, now: datetime, length: timedelta) -> str:
+    """A new browser session of ``user`` ending ``length`` after ``now``; returns the cookie's clear id."""
     assert user.id is not None
+    clear = secrets.token_urlsafe(32)
     session.add(
         StaffSession(
             user_id=user.id,
             token_hash=hash_token(clear),
             created_at=now,
             last_seen_at=now,
-            expires_at=now + timedelta(hours=settings.staff_session_hours),
+            expires_at=now + length,
             source_ip=ip,
         )
     )
-    record(session, action="staff.sign_in", target=("api_user", user.id), user=user)
-    return user, clear
+    return clear
 
 
 def resolve(session: Session, settings: Settings, clear: str, now: datetime) -> tuple[StaffSession, ApiUser] | None:

@@ -3,15 +3,13 @@
 credential), and its server-side sessions, kept with the staff's (``staff_session``) but under a cookie
 of their own that opens only ``/saya``. Every function takes ``now``."""
 
-import secrets
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from billing.audit.service import record
 from billing.auth.models import ApiUser, Role, StaffSession
-from billing.auth.service import hash_token
-from billing.auth.signin import live_session
+from billing.auth.signin import live_session, open_session
 from billing.settings import Settings
 
 PRINCIPAL_NAME = "swalayan / self-service"
@@ -45,18 +43,7 @@ def principal(session: Session, participant_id: int, name: str) -> ApiUser:
 
 def start_session(session: Session, settings: Settings, user: ApiUser, ip: str | None, now: datetime) -> str:
     """A new session for a worker who proved their phone; returns the cookie's clear id."""
-    assert user.id is not None
-    clear = secrets.token_urlsafe(32)
-    session.add(
-        StaffSession(
-            user_id=user.id,
-            token_hash=hash_token(clear),
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(hours=settings.worker_session_hours),
-            source_ip=ip,
-        )
-    )
+    clear = open_session(session, user, ip, now, timedelta(hours=settings.worker_session_hours))
     record(session, action="worker.sign_in", target=("participant", user.participant_id or 0), user=user)
     return clear
 

@@ -18,7 +18,7 @@ from billing.audit.service import record
 from billing.auth.models import ApiUser
 from billing.db import unit_of_work
 from billing.errors import Conflict
-from billing.gateways.base import Gateway, SetupRequest, SetupResult, SetupStatus
+from billing.gateways.base import Gateway, GatewayError, SetupRequest, SetupResult, SetupStatus
 from billing.mandates import consent, service
 from billing.mandates.lifecycle import MandateAction
 from billing.mandates.models import ConsentSource, ConsentStatus, Mandate, MandateChannel, MandateConsent
@@ -100,7 +100,19 @@ def begin(engine: Engine, gateway: Gateway, consent_id: int, name: str, return_u
             idempotency_key=f"consent-{consent_id}",
             metadata={"participant_id": str(row.participant_id), "consent_id": str(consent_id)},
         )
-    result = gateway.start_setup(req)
+    try:
+        result = gateway.start_setup(req)
+    except GatewayError as exc:
+        with unit_of_work(engine) as s:
+            row = s.get(MandateConsent, consent_id)
+            assert row is not None
+            row.status, row.failure, row.resolved_at = ConsentStatus.failed, f"gateway: {exc}"[:200], utcnow()
+            s.add(row)
+        raise Conflict(
+            "Bank atau penyedia pembayaran tidak dapat dihubungi; tidak ada yang berubah, coba lagi nanti. / "
+            "The bank or payment provider could not be reached; nothing changed, try again later.",
+            code="binding_unavailable",
+        ) from exc
     with unit_of_work(engine) as s:
         row = s.get(MandateConsent, consent_id)
         assert row is not None

@@ -79,21 +79,17 @@ def issue(
     until = _locked_until(session, settings, who, now)
     if until is not None:
         return Refusal("locked", until)
-    sent = session.exec(
-        select(OtpChallenge.created_at)
-        .where(OtpChallenge.subject == who, col(OtpChallenge.created_at) > hour)
-        .order_by(col(OtpChallenge.created_at))
-    ).all()
-    if len(sent) >= settings.otp_sends_per_hour:
-        return Refusal("too_many_sends", sent[0] + timedelta(hours=1))
+    limits = [(col(OtpChallenge.subject) == who, settings.otp_sends_per_hour)]
     if ip is not None:
-        from_ip = session.exec(
+        limits.append((col(OtpChallenge.source_ip) == ip, settings.otp_ip_sends_per_hour))
+    for whose, most in limits:
+        sent = session.exec(
             select(OtpChallenge.created_at)
-            .where(OtpChallenge.source_ip == ip, col(OtpChallenge.created_at) > hour)
+            .where(whose, col(OtpChallenge.created_at) > hour)
             .order_by(col(OtpChallenge.created_at))
         ).all()
-        if len(from_ip) >= settings.otp_ip_sends_per_hour:
-            return Refusal("too_many_sends", from_ip[0] + timedelta(hours=1))
+        if len(sent) >= most:
+            return Refusal("too_many_sends", sent[0] + timedelta(hours=1))
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     challenge = OtpChallenge(
         purpose=purpose,

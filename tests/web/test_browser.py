@@ -2,19 +2,18 @@
 that sign-in in the audit log; a manager signs in and opens a report. Screenshots land in
 test-artifacts/staff/."""
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from billing import create_app
 from billing.auth.models import Role
 from billing.settings import Settings
 from tests.factories import STAFF_PASSWORD, staff
 from tests.reports.browser import browser
+from tests.web.live import serve
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "staff"
 
@@ -22,15 +21,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "staff"
 @pytest.fixture
 def server(sqlite_url: str) -> Iterator[tuple[str, Any]]:
     app = create_app(Settings(database_url=sqlite_url, log_json=False, log_level="WARNING"))
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", app
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        app.extensions["billing.engine"].dispose()
+    with serve(app) as base:
+        yield base, app
 
 
 def _watch(page: Any) -> list[str]:

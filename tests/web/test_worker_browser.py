@@ -15,7 +15,6 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import Engine
-from werkzeug.serving import make_server
 
 from billing import create_app
 from billing.db import unit_of_work
@@ -28,6 +27,7 @@ from billing.settings import Settings
 from schedulers import jobs
 from tests.factories import nik, participant_body
 from tests.reports.browser import browser
+from tests.web.live import serve
 from tests.web.worker import DAY, bank, sender, set_day
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "worker"
@@ -38,15 +38,8 @@ PHONE = {"width": 360, "height": 740}
 def server(sqlite_url: str) -> Iterator[tuple[str, Any]]:
     app = create_app(Settings(database_url=sqlite_url, sandbox=True, log_json=False, log_level="WARNING"))
     set_day(app.extensions["billing.engine"], DAY)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", app
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        app.extensions["billing.engine"].dispose()
+    with serve(app) as base:
+        yield base, app
 
 
 def _watch(page: Any) -> list[str]:

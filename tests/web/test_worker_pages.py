@@ -16,6 +16,7 @@ from billing.auth.service import revoke
 from billing.db import unit_of_work
 from billing.debits.execution import DayClock
 from billing.debits.service import run_debits
+from billing.gateways.base import GatewayError
 from billing.ledger.verify import verify
 from billing.mandates.models import ConsentStatus, Mandate, MandateConsent, MandateEvent, MandateStatus
 from billing.participants import service as participants
@@ -262,6 +263,22 @@ def test_a_binding_refused_at_the_bank_changes_nothing(worker: Worker, engine: E
         events = [(e.from_status, e.to_status) for e in s.exec(select(MandateEvent).order_by(MandateEvent.id))]
     assert (mandate.payment_method, mandate.debit_day, mandate.status) == ("sim_account_dormant", 9, "active")
     assert events[-2:] == [(MandateStatus.active, MandateStatus.pending), (MandateStatus.pending, MandateStatus.active)]
+
+
+def test_a_bank_that_cannot_be_reached_leaves_nothing_half_done(
+    worker: Worker, app: Flask, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker.enrol()
+
+    def down(_req: object) -> None:
+        raise GatewayError("connection refused")
+
+    monkeypatch.setattr(bank(app), "start_setup", down)
+    refused = worker.consent()
+    assert refused.status_code == 409 and "tidak dapat dihubungi" in words(refused)
+    with Session(engine) as s:
+        assert s.exec(select(MandateConsent.status)).one() is ConsentStatus.failed
+        assert s.exec(select(Mandate)).all() == []
 
 
 def test_arrears_paid_now_cover_again(app: Flask, engine: Engine) -> None:

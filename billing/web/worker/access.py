@@ -11,7 +11,7 @@ from babel.numbers import format_decimal
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from billing import db
-from billing.auth import workers
+from billing.auth import browser, workers
 from billing.auth.browser import check_csrf, now
 from billing.auth.guard import ROLES_ATTR
 from billing.auth.models import Role
@@ -29,6 +29,7 @@ bp = Blueprint(
 )
 
 COOKIE = "billing_worker"
+PATH = "/saya"  # the workers' cookie opens their pages only
 LANG_COOKIE = "billing_lang"
 LANGS = ("id", "en")
 
@@ -47,7 +48,7 @@ def _finish(resp: Response) -> Response:
     if not request.path.startswith("/saya/static/"):
         resp.headers["Cache-Control"] = "no-store"  # names, NIKs and amounts: no copy kept
     if request.args.get("lang") in LANGS:
-        resp.set_cookie(LANG_COOKIE, g.lang, max_age=365 * 86400, samesite="Lax", path="/saya", httponly=True)
+        resp.set_cookie(LANG_COOKIE, g.lang, max_age=365 * 86400, samesite="Lax", path=PATH, httponly=True)
     return resp
 
 
@@ -109,18 +110,11 @@ def safe_next(target: str | None) -> str:
 
 
 def set_cookie(resp: Response, clear: str) -> None:
-    resp.set_cookie(
-        COOKIE,
-        clear,
-        httponly=True,
-        secure=current().staff_cookie_secure or request.is_secure,
-        samesite="Lax",
-        path="/saya",
-    )
+    browser.set_cookie(resp, clear, COOKIE, PATH)
 
 
 def clear_cookie(resp: Response) -> None:
-    resp.delete_cookie(COOKIE, path="/saya", httponly=True, samesite="Lax")
+    browser.clear_cookie(resp, COOKIE, PATH)
 
 
 @bp.errorhandler(BillingError)
