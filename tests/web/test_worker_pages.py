@@ -199,6 +199,21 @@ def test_a_code_opens_once_and_only_for_five_minutes(worker: Worker, app: Flask,
     assert expired.status_code == 401 and "Kode sudah kedaluwarsa" in words(expired)
 
 
+def test_a_worker_session_ends_when_idle(worker: Worker, app: Flask, engine: Engine) -> None:
+    clock = use_clock(app)
+    number = nik()
+    _enrolled(engine, nik=number)
+    worker.sign_in(number)
+    clock.advance(minutes=29)
+    assert worker.client.get("/saya/status").status_code == 200
+    clock.advance(minutes=29)
+    assert worker.client.get("/saya/status").status_code == 200  # each request keeps it alive
+    clock.advance(minutes=31)
+    assert worker.client.get("/saya/status").headers["Location"] == "/saya/masuk?next=/saya/status"
+    refused = worker.post("/saya/ubah/tanggal", {"debit_day": "99"}, csrf_from="/saya/masuk")
+    assert refused.status_code == 302  # signed out: to the sign-in page, nothing changed
+
+
 def test_another_workers_rows_are_not_found(app: Flask, engine: Engine) -> None:
     set_day(engine, DAY)
     ani, budi = Worker(app, app.test_client()), Worker(app, app.test_client())

@@ -58,6 +58,14 @@ def t(indonesian: str, english: str) -> str:
     return english if g.get("lang") == "en" else indonesian
 
 
+@bp.app_template_global("lang_url")
+def lang_url(lang: str) -> str:
+    """This page in ``lang``; after a form that has no page of its own, the home page."""
+    rule = request.url_rule
+    path = request.path if rule is not None and "GET" in (rule.methods or ()) else url_for("worker.home")
+    return f"{path}?lang={lang}"
+
+
 @bp.app_template_filter("rp")
 def rp(amount: int) -> str:
     """Rp 16.800 (Indonesian), Rp 16,800 (English)."""
