@@ -51,6 +51,10 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     browser.init_app(app, settings)
     _register_api(app)
     web.init_app(app)
+    if settings.gateway == "simulator":
+        from billing.gateways.simulator import pages as simulated_bank
+
+        simulated_bank.init_app(app)  # the bank's own pages, where a holder confirms a binding
     app.after_request(db.end_request)
     # After end_request, so that it runs before it (Flask runs after-request hooks in reverse).
     api_writes.init_app(app, API_PREFIX)

@@ -12,6 +12,7 @@ import billing.debits.models
 import billing.ledger.models
 import billing.mandates.models
 import billing.notices.models
+import billing.otp.models
 import billing.participants.models
 import billing.payments.models
 import billing.reconciliation.models

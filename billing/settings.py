@@ -140,6 +140,17 @@ class Settings(BaseSettings):
     # with JHT or of a higher bracket needs two people. 0: every waiver needs approval.
     waiver_approval_above: NonNegativeInt = 25_000
 
+    # Worker self-service (/saya): sign-in codes sent to the registered phone, and the browser session.
+    otp_sender: Annotated[str, _plugin("billing.otp_senders", "OTP sender")] = "console"
+    otp_ttl_minutes: PositiveInt = 5  # a code expires this long after it was sent
+    otp_max_attempts: PositiveInt = 5  # wrong tries of one code before it is dead
+    otp_sends_per_hour: PositiveInt = 3  # codes sent per NIK or phone number in an hour
+    otp_ip_sends_per_hour: PositiveInt = 20  # codes asked for from one address in an hour
+    otp_lockout_failures: PositiveInt = 10  # wrong codes for one NIK or phone number that lock it
+    otp_lockout_minutes: PositiveInt = 60
+    worker_idle_minutes: PositiveInt = 30  # a worker's session ends after this long without a request
+    worker_session_hours: PositiveInt = 12
+
 
 class ConfigError(Exception):
     """Settings no process may start with; the message is one line naming the variable."""

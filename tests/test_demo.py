@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session, select
 
 from billing.demo.tokens import read
+from billing.participants.models import Participant
 from billing.settings import Settings
 from billing.simulation.scenario import load
 from tests.factories import auth, enrol, token
 from tests.web.browser_session import sign_in
+from tests.web.worker import Worker
 
 
 @pytest.fixture
@@ -69,12 +72,20 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     clock = client.get("/api/v1/sandbox/clock", headers=auth(issued["admin"])).get_json()
     assert clock["today"] == "2024-06-30"
 
+    # The printed NIK signs in on the workers' pages, with the code the development sender logged.
+    nik = next(line.split()[1] for line in output.splitlines() if line.startswith("  NIK "))
+    phone = Worker(app, app.test_client())
+    with Session(engine) as s:
+        number = s.exec(select(Participant.phone).where(Participant.nik == nik)).one()
+    phone.sign_in(nik, number)
+    assert phone.client.get("/saya/status").status_code == 200
+
     # A second run simulates nothing more and prints the same tokens.
     output = seed(app, tokens_file)
     assert "2024-06-30" in output
     assert read(tokens_file) == issued
     assert count(engine, "participant") == sum(s.count for s in quickstart.segments)
-    assert count(engine, "api_user") == 6
+    assert count(engine, "api_user") == 7  # and the self-service user the worker's sign-in made
     assert sign_in(app.test_client(), *logins["manager"]).status_code == 401  # a new password each run
 
 

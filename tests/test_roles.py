@@ -24,6 +24,14 @@ PUBLIC_PREFIXES = (
     "/staff/login",
     "/staff/logout",
     "/staff/static/",
+    # The workers' pages before a worker is signed in (billing/web/worker/): signing in, enrolling, the
+    # enrolment form's quote, their styles; the simulated bank's own pages (the gateway's, not ours).
+    "/saya/masuk",
+    "/saya/keluar",
+    "/saya/daftar",
+    "/saya/iuran",
+    "/saya/static/",
+    "/simulator/bank/",
 )
 
 

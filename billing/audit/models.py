@@ -31,7 +31,7 @@ class AuditRecord(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
     # The HTTP status of an API write; none for staff actions and commands.
     status: int | None = None
-    # web (the staff workspace), api (a token or the API from a browser session), cli (a command).
+    # web (the staff workspace, the workers' pages), api (a token or the API from a browser session), cli (a command).
     channel: str = Field(max_length=3)
     request_id: str | None = Field(default=None, max_length=128)
     source_ip: str | None = Field(default=None, max_length=45)

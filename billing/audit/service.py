@@ -53,7 +53,8 @@ def build(
     )
     if has_request_context():
         entry.at = current_app.extensions["billing.now"]()  # the clock sessions and lockouts are judged by
-        entry.channel = "web" if request.path.startswith("/staff") else "api"
+        # The API and its webhooks, or a page (the staff workspace, the workers' self-service pages).
+        entry.channel = "api" if request.path.startswith("/api/") else "web"
         entry.request_id = g.get("request_id")
         entry.source_ip = request.remote_addr
     return entry

@@ -69,17 +69,18 @@ def check_csrf() -> None:
         ) from exc
 
 
-def set_cookie(resp: Response, clear: str) -> None:
+def set_cookie(resp: Response, clear: str, name: str = COOKIE, path: str = "/") -> None:
+    """The session cookie (the staff's by default; the workers' has its own name and path)."""
     # No max_age: a browser session cookie; the server ends the session itself (idle and absolute limits).
     resp.set_cookie(
-        COOKIE,
+        name,
         clear,
         httponly=True,
         secure=current().staff_cookie_secure or request.is_secure,
         samesite="Lax",
-        path="/",
+        path=path,
     )
 
 
-def clear_cookie(resp: Response) -> None:
-    resp.delete_cookie(COOKIE, path="/", httponly=True, samesite="Lax")
+def clear_cookie(resp: Response, name: str = COOKIE, path: str = "/") -> None:
+    resp.delete_cookie(name, path=path, httponly=True, samesite="Lax")

@@ -40,7 +40,8 @@ class ApiUser(SQLModel, table=True):
 
 
 class StaffSession(SQLModel, table=True):
-    """A browser session. The cookie holds a random id; only its SHA-256 is stored."""
+    """A browser session: a staff member's, or a worker's signed in by a code on the self-service pages
+    (each kind has its own cookie). The cookie holds a random id; only its SHA-256 is stored."""
 
     __tablename__ = "staff_session"
 

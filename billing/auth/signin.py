@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from billing.audit.models import AuditRecord
 from billing.audit.service import record
 from billing.auth import passwords
-from billing.auth.models import STAFF_ROLES, ApiUser, StaffSession
+from billing.auth.models import STAFF_ROLES, ApiUser, Role, StaffSession
 from billing.auth.service import hash_token
 from billing.observability import redact
 from billing.settings import Settings
@@ -76,32 +76,45 @@ def sign_in(
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     session.add(user)
-    clear = secrets.token_urlsafe(32)
+    clear = open_session(session, user, ip, now, timedelta(hours=settings.staff_session_hours))
+    record(session, action="staff.sign_in", target=("api_user", user.id or 0), user=user)
+    return user, clear
+
+
+def open_session(session: Session, user: ApiUser, ip: str | None, now: datetime, length: timedelta) -> str:
+    """A new browser session of ``user`` ending ``length`` after ``now``; returns the cookie's clear id."""
     assert user.id is not None
+    clear = secrets.token_urlsafe(32)
     session.add(
         StaffSession(
             user_id=user.id,
             token_hash=hash_token(clear),
             created_at=now,
             last_seen_at=now,
-            expires_at=now + timedelta(hours=settings.staff_session_hours),
+            expires_at=now + length,
             source_ip=ip,
         )
     )
-    record(session, action="staff.sign_in", target=("api_user", user.id), user=user)
-    return user, clear
+    return clear
 
 
 def resolve(session: Session, settings: Settings, clear: str, now: datetime) -> tuple[StaffSession, ApiUser] | None:
     """The live session with this id and its user; None when unknown, ended, idle too long, past its
     absolute end, or its user revoked."""
+    return live_session(session, clear, now, timedelta(minutes=settings.staff_idle_minutes), STAFF_ROLES)
+
+
+def live_session(
+    session: Session, clear: str, now: datetime, idle: timedelta, roles: tuple[Role, ...]
+) -> tuple[StaffSession, ApiUser] | None:
+    """A browser session of one of ``roles`` (staff, or a worker signed in by a code), still live."""
     row = session.exec(select(StaffSession).where(StaffSession.token_hash == hash_token(clear))).first()
     if row is None or row.ended_at is not None or now >= row.expires_at:
         return None
-    if now - row.last_seen_at >= timedelta(minutes=settings.staff_idle_minutes):
+    if now - row.last_seen_at >= idle:
         return None
     user = session.get(ApiUser, row.user_id)
-    if user is None or user.revoked_at is not None or user.role not in STAFF_ROLES:
+    if user is None or user.revoked_at is not None or user.role not in roles:
         return None
     if now - row.last_seen_at >= _TOUCH_EVERY:
         row.last_seen_at = now

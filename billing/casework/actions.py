@@ -26,7 +26,7 @@ from billing.contributions.schemas import StaffReceiptChannel
 from billing.coverage.outlook import outlook
 from billing.coverage.service import ensure_payable
 from billing.db import violates
-from billing.debits import one_off
+from billing.debits import retry_now
 from billing.errors import Conflict, Forbidden, InvalidInput
 from billing.mandates import service as mandates
 from billing.mandates.lifecycle import MandateAction
@@ -119,7 +119,7 @@ def retry(
     after_attempt: int | None = None,
     today: date | None = None,
 ) -> Outcome:
-    """A new attempt with a new key, planned now (``billing.debits.one_off``): the caller may send it
+    """A new attempt with a new key, planned now (``billing.debits.retry_now``): the caller may send it
     once committed (``casework.sending``), else a worker does. The participant's credit pays first, as
     before any debit run. ``after_attempt``: the attempt number the caller saw; refused when another
     attempt was made since (a form submitted twice)."""
@@ -127,14 +127,14 @@ def retry(
     day = app_day(today)
     settings = app_settings.current()
     conn = session.connection()
-    one_off.check(conn, contribution_id, day, settings.retry_max_attempts, after_attempt)
-    before = {**_state(c), "latest_attempt_no": one_off.latest_attempt_no(conn, contribution_id)}
+    retry_now.check(conn, contribution_id, day, settings.retry_max_attempts, after_attempt)
+    before = {**_state(c), "latest_attempt_no": retry_now.latest_attempt_no(conn, contribution_id)}
     credit.apply(conn, [c.participant_id], day)
     session.refresh(c)
     if c.status is not ContributionStatus.due:
         audit_case(session, actor, "retry", contribution_id, why, before, {**_state(c), "paid_by": "credit"})
         return Outcome("retry", contribution_id, "paid_by_credit")
-    planned = one_off.plan(conn, contribution_id, day, settings.retry_max_attempts, after_attempt)
+    planned = retry_now.plan(conn, contribution_id, day, settings.retry_max_attempts, after_attempt)
     detail = {
         "attempt_id": planned.attempt_id,
         "attempt_no": planned.attempt_no,

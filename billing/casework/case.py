@@ -20,7 +20,7 @@ from billing.casework.models import CaseNote, WaiverRequest
 from billing.contributions import service as contributions
 from billing.contributions.models import Contribution
 from billing.coverage.outlook import Outlook, outlook
-from billing.debits import one_off
+from billing.debits import retry_now
 from billing.debits.models import DebitAttempt, DebitSchedule
 from billing.errors import BillingError
 from billing.ledger.service import credit_balance
@@ -186,7 +186,7 @@ def load(session: Session, contribution_id: int, today: date, arrears_months: in
         audit=audit,
         users={k: v for k, v in users.items() if k is not None},
         latest_attempt_no=own[-1].attempt.attempt_no if own else 0,
-        retry_refusal=one_off.refusal(conn, contribution_id, today, max_attempts),
+        retry_refusal=retry_now.refusal(conn, contribution_id, today, max_attempts),
     )
 
 

@@ -1,6 +1,6 @@
 """Sending a retry right after the request that planned it committed, so finance sees its outcome
 on the page: the request claims the attempt's batch and works it as a worker would
-(``billing.debits.one_off.send_now``). If a worker claimed it first, the worker sends it."""
+(``billing.debits.retry_now.send_now``). If a worker claimed it first, the worker sends it."""
 
 from datetime import timedelta
 
@@ -11,8 +11,8 @@ from sqlmodel import Session
 from billing import db
 from billing.casework.actions import Outcome
 from billing.debits.execution import worker_name
-from billing.debits.one_off import send_now
 from billing.debits.policy import from_settings as retry_policy
+from billing.debits.retry_now import send_now
 from billing.gateways.registry import app_gateway
 from billing.settings import current
 

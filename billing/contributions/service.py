@@ -143,54 +143,99 @@ def prepay(
     """The next ``months`` unpaid months of the membership, oldest first (its arrears, then today's
     month on), paid with one receipt of exactly what they owe, all or nothing: months already paid or
     waived are skipped, missing ones are created at the tariff of their month. Coverage follows at once."""
+    _check_received_on(receipt, today)
+    participant = participants.get(session, participant_id)
+    chosen = months_to_pay(session, participant, months, today)
+    _record(session, chosen, receipt, today)
+    _reevaluate(session, participant_id, today, arrears_months)
+    for contribution in chosen:
+        session.refresh(contribution)
+    return chosen
+
+
+def months_to_pay(session: Session, participant: Participant, months: int, today: date) -> list[Contribution]:
+    """The next ``months`` unpaid months of the membership, oldest first: its arrears, then today's month
+    on, up to ``MAX_PREPAY_MONTHS`` ahead. Months already paid or waived are skipped; missing ones are
+    created at the tariff of their month (as monthly generation would). 409 when the membership has
+    ended or fewer months are left before the horizon."""
     if not 1 <= months <= MAX_PREPAY_MONTHS:
         raise InvalidInput(
             f"Bayar di muka 1-{MAX_PREPAY_MONTHS} bulan. / Prepay 1-{MAX_PREPAY_MONTHS} months.",
             code="invalid_prepay_months",
             errors=[{"field": "months", "message": f"1-{MAX_PREPAY_MONTHS}", "type": "invalid_prepay_months"}],
         )
-    _check_received_on(receipt, today)
-    participant = participants.get(session, participant_id)
     coverage.ensure_payable(participant, month_start(today))
-    # Money pays the oldest month first: the arrears of this membership, then today's month on.
-    horizon = add_months(month_start(today), MAX_PREPAY_MONTHS)
-    start = min(month_start(today), _oldest_due(session, participant) or horizon)
-    existing = {
-        c.period: c
-        for c in session.exec(
-            select(Contribution).where(
-                Contribution.participant_id == participant_id,
-                col(Contribution.period) >= start,
-                col(Contribution.period) <= horizon,
-            )
-        ).all()
-    }
-    periods: list[date] = []
-    period = start
-    while len(periods) < months and period <= horizon:
-        found = existing.get(period)
-        if found is None or found.status == ContributionStatus.due:
-            periods.append(period)
-        period = add_months(period, 1)
-    if len(periods) < months:
+    candidates = unpaid_ahead(session, participant, today)[:months]
+    if len(candidates) < months:
+        horizon = add_months(month_start(today), MAX_PREPAY_MONTHS)
         raise Conflict(
-            f"Hanya {len(periods)} bulan yang bisa dibayar di muka sampai {horizon:%Y-%m}. / "
-            f"Only {len(periods)} months can be prepaid up to {horizon:%Y-%m}.",
+            f"Hanya {len(candidates)} bulan yang bisa dibayar di muka sampai {horizon:%Y-%m}. / "
+            f"Only {len(candidates)} months can be prepaid up to {horizon:%Y-%m}.",
             code="prepay_beyond_horizon",
         )
     try:
-        chosen = [existing.get(period) or _create(session, participant, period) for period in periods]
+        return [found or _create(session, participant, period) for period, found in candidates]
     except IntegrityError as exc:
         raise Conflict(  # monthly generation created one of these months meanwhile
             "Iuran berubah saat diproses; tidak ada yang dibayar, ulangi. / "
             "Contributions changed meanwhile; nothing was paid, try again.",
             code="contribution_changed",
         ) from exc
-    _record(session, chosen, receipt, today)
-    _reevaluate(session, participant_id, today, arrears_months)
-    for contribution in chosen:
-        session.refresh(contribution)
-    return chosen
+
+
+def unpaid_ahead(session: Session, participant: Participant, today: date) -> list[tuple[date, Contribution | None]]:
+    """The months money would pay next, oldest first, up to ``MAX_PREPAY_MONTHS`` of them: the arrears of
+    the membership, then today's month on, up to ``MAX_PREPAY_MONTHS`` months ahead; each with its
+    contribution, or None when it is not generated yet. Paid and waived months are skipped."""
+    horizon = add_months(month_start(today), MAX_PREPAY_MONTHS)
+    start = min(month_start(today), _oldest_due(session, participant) or horizon)
+    existing = {
+        c.period: c
+        for c in session.exec(
+            select(Contribution).where(
+                Contribution.participant_id == participant.id,
+                col(Contribution.period) >= start,
+                col(Contribution.period) <= horizon,
+            )
+        ).all()
+    }
+    out: list[tuple[date, Contribution | None]] = []
+    period = start
+    while len(out) < MAX_PREPAY_MONTHS and period <= horizon:
+        found = existing.get(period)
+        if found is None or found.status == ContributionStatus.due:
+            out.append((period, found))
+        period = add_months(period, 1)
+    return out
+
+
+def price_ahead(session: Session, participant: Participant, today: date) -> list[tuple[date, int]]:
+    """``unpaid_ahead`` with what each month owes (a month not generated yet at its month's tariff)."""
+    assert participant.id is not None
+    out = []
+    for period, found in unpaid_ahead(session, participant, today):
+        if found is not None:
+            out.append((period, found.amount_due - found.amount_paid))
+        else:
+            payer, _ = payer_of(session, participant.id, period)
+            out.append((period, quote_month(session, load_tariff(session, period), participant, payer).total))
+    return out
+
+
+def arrears(session: Session, participant: Participant, today: date) -> list[Contribution]:
+    """The months of the membership already due (their due date has come) and not paid, oldest first."""
+    return list(
+        session.exec(
+            select(Contribution)
+            .where(
+                Contribution.participant_id == participant.id,
+                Contribution.status == ContributionStatus.due,
+                col(Contribution.period) >= participant.membership_from,
+                col(Contribution.due_date) <= today,
+            )
+            .order_by(col(Contribution.period))
+        ).all()
+    )
 
 
 def _oldest_due(session: Session, participant: Participant) -> date | None:

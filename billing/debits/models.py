@@ -7,7 +7,7 @@ is written after. A crash in between leaves a ``pending`` attempt that is replay
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from billing.columns import BIG_ID, big_pk, created_at, enum_field, money, timestamp
@@ -17,7 +17,8 @@ class RunKind(StrEnum):
     generate = "generate"
     debit = "debit"
     lapse = "lapse"
-    manual = "manual"  # the day's one-off attempts made by staff (billing.debits.one_off)
+    manual = "manual"  # the day's one-off attempts made by staff (billing.debits.retry_now)
+    payment = "payment"  # the day's one-off payments by workers ("pay now"): attempts without batches
 
 
 class RunStatus(StrEnum):
@@ -150,3 +151,19 @@ class DebitSchedule(SQLModel, table=True):
     # Attempts cancelled before they were sent: ``attempts`` numbers keys, the retry policy counts
     # ``attempts - skipped`` tries.
     skipped: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class OneOffPayment(SQLModel, table=True):
+    """A worker's "pay now": one charge through the gateway for the months it names, made as a debit
+    attempt of the day's ``payment`` run on the oldest of them, for their sum. Its money so takes the
+    debits' own path (receipt, ledger, credit, refunds, reversals, ``billing ledger verify``): what is
+    more than its month owes is the participant's credit, which pays the next months oldest first."""
+
+    __tablename__ = "one_off_payment"
+
+    attempt_id: int = Field(sa_type=BIG_ID, foreign_key="debit_attempt.id", primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    # The months it was for, oldest first, as "YYYY-MM" (the receipt names them).
+    periods: list[str] = Field(sa_type=JSON)
+    requested_at: datetime = created_at()
+    source_ip: str | None = Field(default=None, max_length=45)

@@ -44,6 +44,7 @@ def seed(name: str, tokens_file: Path, base_url: str, bank_state: str | None) ->
     with db.unit_of_work(db.engine()) as session:
         worker = tokens.worker_participant(session)
         issued = tokens.ensure(session, tokens_file, worker.id if worker else None)
+        worker_nik = worker.nik if worker else None
         # The simulation above refuses anything but a sandbox; checked again, since logins print passwords.
         logins = staff.ensure(session) if current().sandbox else {}
 
@@ -60,6 +61,11 @@ def seed(name: str, tokens_file: Path, base_url: str, bank_state: str | None) ->
         )
         for role, (username, password) in logins.items():
             click.echo(f"  {role:<8} {username:<14} {password}")
+    if worker_nik and worker:
+        click.echo(f"\nHalaman pekerja / worker self-service: {base}/saya/masuk (a phone: 360 px)")
+        click.echo(f"  NIK {worker_nik} ({worker.full_name}); kode masuk 6 digit muncul di log server ini")
+        click.echo("  / the 6-digit sign-in code appears in this server's log: otp_sent … code=123456")
+        click.echo(f"  Daftar baru / enrol anew: {base}/saya/daftar (kodenya juga di log / its code too)")
     click.echo(f"\n  Swagger UI   {base}/docs")
     click.echo(f"  OpenAPI      {base}/openapi.json")
     click.echo(f"  Health       {base}/healthz")

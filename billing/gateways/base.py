@@ -127,6 +127,39 @@ class WebhookEvent:
     refund_key: str | None = None  # our idempotency key of the refund an event is about
 
 
+class SetupStatus(StrEnum):
+    requires_action = "requires_action"  # the payer confirms at the gateway or bank: send them to next_action_url
+    succeeded = "succeeded"  # bound: ``payment_method`` is the token to charge
+    failed = "failed"  # refused, or abandoned: nothing is bound
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetupRequest:
+    """Binding a payer's bank account or e-wallet for later debits (Stripe: a SetupIntent; a bank: its
+    direct-debit registration with the account holder's OTP). The payer confirms at the gateway, which
+    then holds the account; we only ever get its token."""
+
+    customer: str  # the gateway's customer (``create_customer``)
+    channel: str  # "bank" or "ewallet"
+    provider: str  # the bank or e-wallet the payer chose, e.g. "BRI", "GoPay"
+    max_amount: int  # whole rupiah a debit may take, as the consent says
+    debit_day: int
+    return_url: str  # where the gateway sends the payer back once they confirmed or refused
+    idempotency_key: str  # one per consent: a retry of the request makes no second binding
+    payment_method: str | None = None  # a method the payer already gave the gateway (Stripe's pm_…), if any
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+class SetupResult(NamedTuple):
+    reference: str  # the gateway's id of the binding (Stripe's seti_…)
+    status: SetupStatus
+    next_action_url: str | None = None  # where the payer confirms, while ``requires_action``
+    payment_method: str | None = None  # the token to charge, once ``succeeded``
+    display: str | None = None  # how the account is shown, e.g. "BRI ••••1234" (never its number)
+    failure_code: str | None = None
+    message: str = ""
+
+
 class GatewayError(Exception):
     """Base of the errors an adapter raises (payment outcomes are results, not exceptions)."""
 
@@ -191,6 +224,16 @@ class Gateway(Protocol):
         ...
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent: ...
+
+    def start_setup(self, req: SetupRequest) -> SetupResult:
+        """Begin binding the payer's account; usually ``requires_action`` with the page where the payer
+        confirms. Replaying the same key answers the same binding."""
+        ...
+
+    def retrieve_setup(self, reference: str) -> SetupResult | None:
+        """The binding as the gateway records it now (read only); None when it knows no such binding.
+        Whatever a browser coming back says, this is what decides."""
+        ...
 
 
 class SequentialChargeMany:

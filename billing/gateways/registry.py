@@ -30,11 +30,17 @@ def load_gateway(name: str, **options: Any) -> Gateway:
 
 
 def app_gateway(name: str) -> Gateway:
-    """The running app's adapter ``name``, built once per process (adapters keep connection pools)."""
+    """The running app's adapter ``name``, built once per process (adapters keep connection pools). Its
+    "today" is the app's: the sandbox clock's day in a sandbox (a worker paying now on the simulated
+    day is charged on that day), the real date otherwise."""
     from flask import current_app
 
+    from billing.settings import current
+    from billing.simulation.clock import effective_today
+
+    settings, engine = current(), current_app.extensions["billing.engine"]
     cache: dict[str, Gateway] = current_app.extensions.setdefault("billing.gateways", {})
     with _building:
         if name not in cache:
-            cache[name] = load_gateway(name)
+            cache[name] = load_gateway(name, clock=lambda: effective_today(settings, engine))
     return cache[name]

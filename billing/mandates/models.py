@@ -4,7 +4,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Index, TextClause, text
 from sqlmodel import Field, SQLModel
 
-from billing.columns import big_pk, enum_field, timestamp
+from billing.columns import big_pk, enum_field, money, timestamp
 from billing.columns import created_at as stamped_now
 
 
@@ -27,8 +27,9 @@ class MandateChannel(StrEnum):
 
 class ConsentSource(StrEnum):
     web = "web"
-    agent = "agent"
+    agent = "agent"  # a Perisai agent, the worker confirming with a code sent to their own phone
     api = "api"
+    self_service = "self"  # the worker themself, on the self-service pages
 
 
 def _live_only() -> TextClause:
@@ -98,3 +99,35 @@ class MandateEvent(SQLModel, table=True):
     # The business date (jobs run with "today" as a parameter); created_at is the wall clock.
     occurred_on: date
     created_at: datetime = stamped_now()
+
+
+class ConsentStatus(StrEnum):
+    pending = "pending"  # handed to the gateway; the payer has not confirmed there yet
+    bound = "bound"  # the gateway confirmed: the mandate carries the new payment method
+    failed = "failed"  # refused or abandoned at the gateway: the mandate is as it was
+
+
+class MandateConsent(SQLModel, table=True):
+    """A worker's authorisation of the auto-debit as it was given (the text version shown, when, from
+    which address, through whom) and the binding it started at the gateway. The mandate is created,
+    or given the new payment method, only once the gateway confirms the binding."""
+
+    __tablename__ = "mandate_consent"
+    __table_args__ = (CheckConstraint("debit_day BETWEEN 1 AND 15", name="ck_mandate_consent_debit_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    mandate_id: int | None = Field(default=None, foreign_key="mandate.id")  # once bound
+    source: ConsentSource = enum_field(ConsentSource)
+    text_version: str = Field(max_length=20)
+    given_at: datetime = timestamp(nullable=False)
+    source_ip: str | None = Field(default=None, max_length=45)
+    gateway: str = Field(max_length=40)
+    channel: MandateChannel = enum_field(MandateChannel)
+    provider: str = Field(max_length=40)  # the bank or e-wallet chosen, e.g. BRI, GoPay
+    debit_day: int
+    amount: int = money()  # the monthly amount the text named
+    setup_reference: str | None = Field(default=None, max_length=80)  # the gateway's id of the binding
+    status: ConsentStatus = enum_field(ConsentStatus, default=ConsentStatus.pending)
+    failure: str | None = Field(default=None, max_length=200)
+    resolved_at: datetime | None = timestamp()

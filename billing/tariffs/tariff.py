@@ -103,6 +103,11 @@ class Tariff:
         lines = [self._line(p, insured, declared_income, sector_category, payer) for p in programs]
         return Quote(period=self.period, insured_wage=insured, total=sum(li.amount for li in lines), lines=lines)
 
+    def discount_of(self, quote: Quote) -> Discount | None:
+        """The discount rule a quote applied (PP 50/2025's window, with its end), if any."""
+        names = {line.discount_rule for line in quote.lines if line.discount_rule}
+        return next((d for d in self.discounts if d.name in names), None)
+
     def _line(self, program: Program, insured: int, declared: int, category: SectorCategory, payer: Payer) -> QuoteLine:
         rate = self.rates.get(program)
         if rate is None:

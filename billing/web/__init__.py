@@ -1,4 +1,5 @@
-"""The staff workspace: server-rendered pages under ``/staff`` for people signed in in a browser."""
+"""The browser pages: the staff workspace under ``/staff`` for people signed in with a password, and
+the workers' self-service pages under ``/saya`` (``billing.web.worker``)."""
 
 from flask import Flask
 
@@ -10,7 +11,9 @@ def init_app(app: Flask) -> None:
         dashboard_pages,
         pages,
         reconciliation_pages,
+        worker,
     )
     from billing.web.access import bp
 
     app.register_blueprint(bp)
+    worker.init_app(app)

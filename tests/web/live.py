@@ -1,11 +1,32 @@
-"""What the browser tests do in a page: watch it for errors, sign in through the form."""
+"""What the browser tests share: the app served on 127.0.0.1 in a thread; in a page, watch it for
+errors and sign in through the form."""
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from flask import Flask
+from werkzeug.serving import make_server
 
 from tests.factories import STAFF_PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "staff"
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """The base URL while it serves; the app's engine is disposed afterwards."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+        app.extensions["billing.engine"].dispose()
 
 
 def watch(page: Any) -> list[str]:

@@ -17,10 +17,12 @@ from billing.gateways.base import (
     RefundResult,
     ReversalKind,
     SequentialChargeMany,
+    SetupRequest,
+    SetupResult,
     UnknownPaymentMethod,
     WebhookEvent,
 )
-from billing.gateways.simulator import codes
+from billing.gateways.simulator import codes, setups
 from billing.gateways.simulator.bank import Bank
 from billing.gateways.simulator.sqlite_store import SqliteStore
 from billing.gateways.simulator.store import REF_PREFIX, ChargeRecord
@@ -70,6 +72,14 @@ class SimulatorGateway(SequentialChargeMany):
             if charge_reference is not None and REF_PREFIX + r.charge_key != charge_reference:
                 continue
             yield GatewayReversal(r.key, REF_PREFIX + r.charge_key, ReversalKind(r.kind), r.amount, r.key)
+
+    def start_setup(self, req: SetupRequest) -> SetupResult:
+        """The bank's own page (served under ``/simulator/bank/setup/``) takes the holder's confirmation."""
+        return setups.start(self.bank.store, req)
+
+    def retrieve_setup(self, reference: str) -> SetupResult | None:
+        record = self.bank.store.get_setup(reference)
+        return setups.result(record) if record is not None else None
 
     def webhook(self, idempotency_key: str) -> tuple[bytes, dict[str, str]]:
         """The signed notification the bank sends about a recorded charge (payload, headers)."""

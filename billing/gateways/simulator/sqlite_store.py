@@ -3,6 +3,7 @@ survive it). The idempotency key is the primary key and each charge is one ``BEG
 transaction: two processes replaying one key serialise on the write lock, and the second finds the
 first one's record instead of debiting again."""
 
+import json
 import os
 import sqlite3
 import threading
@@ -10,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from billing.gateways.base import ChargeStatus
-from billing.gateways.simulator.store import ChargeRecord, Decide, ReversalRecord
+from billing.gateways.simulator.store import ChargeRecord, Decide, ReversalRecord, SetupRecord
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sim_charge (
@@ -39,6 +40,11 @@ CREATE TABLE IF NOT EXISTS sim_reversal (
     kind TEXT NOT NULL,
     amount INTEGER NOT NULL,
     day TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sim_setup (
+    reference TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    record TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sim_attempt (
     idempotency_key TEXT PRIMARY KEY,
@@ -179,6 +185,24 @@ class SqliteStore:
     def reversals(self) -> list[ReversalRecord]:
         rows = self._conn().execute("SELECT key, charge_key, kind, amount, day FROM sim_reversal ORDER BY rowid")
         return [ReversalRecord(k, c, kind, a, date.fromisoformat(d)) for k, c, kind, a, d in rows]
+
+    def open_setup(self, record: SetupRecord) -> SetupRecord:
+        conn = self._conn()
+        conn.execute(
+            "INSERT INTO sim_setup VALUES (?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+            (record.reference, record.idempotency_key, json.dumps(record)),
+        )
+        row = conn.execute("SELECT record FROM sim_setup WHERE idempotency_key = ?", (record.idempotency_key,))
+        return SetupRecord(*json.loads(row.fetchone()[0]))
+
+    def get_setup(self, reference: str) -> SetupRecord | None:
+        row = self._conn().execute("SELECT record FROM sim_setup WHERE reference = ?", (reference,)).fetchone()
+        return SetupRecord(*json.loads(row[0])) if row else None
+
+    def save_setup(self, record: SetupRecord) -> None:
+        self._conn().execute(
+            "UPDATE sim_setup SET record = ? WHERE reference = ?", (json.dumps(record), record.reference)
+        )
 
     def close(self) -> None:
         """Closes this thread's connection (other threads' connections close when they are collected)."""

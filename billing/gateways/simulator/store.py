@@ -53,6 +53,26 @@ class ReversalRecord(NamedTuple):
     day: date
 
 
+class SetupRecord(NamedTuple):
+    """A direct-debit registration at the bank: the account holder confirms it on the bank's own page
+    with the code the bank sent them (``otp``), choosing the account (a test method's token)."""
+
+    reference: str
+    idempotency_key: str
+    customer: str
+    channel: str
+    provider: str
+    max_amount: int
+    debit_day: int
+    return_url: str
+    otp: str
+    status: str  # billing.gateways.base.SetupStatus
+    payment_method: str | None = None
+    display: str | None = None
+    wrong_codes: int = 0
+    failure_code: str | None = None
+
+
 # Given what the account already paid in the current pay cycle, the outcome of a new charge.
 Decide = Callable[[int], ChargeRecord]
 
@@ -87,6 +107,16 @@ class Store(Protocol):
 
     def reversals(self) -> list[ReversalRecord]: ...
 
+    def open_setup(self, record: SetupRecord) -> SetupRecord:
+        """Atomically: the setup recorded under ``record.idempotency_key``, or else ``record``, stored."""
+        ...
+
+    def get_setup(self, reference: str) -> SetupRecord | None: ...
+
+    def save_setup(self, record: SetupRecord) -> None:
+        """Replace the setup recorded under ``record.reference``."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -100,6 +130,7 @@ class MemoryStore:
         self._debits: dict[str, int] = {}
         self._attempts: dict[str, int] = {}
         self._reversals: dict[str, ReversalRecord] = {}
+        self._setups: dict[str, SetupRecord] = {}
         self._total = 0
         # The dict's own method: no Python frame on the hot path (records are never changed once stored).
         self.get: Callable[[str], ChargeRecord | None] = self._records.get
@@ -151,6 +182,22 @@ class MemoryStore:
     def reversals(self) -> list[ReversalRecord]:
         with self._lock:
             return list(self._reversals.values())
+
+    def open_setup(self, record: SetupRecord) -> SetupRecord:
+        with self._lock:
+            found = next((r for r in self._setups.values() if r.idempotency_key == record.idempotency_key), None)
+            if found is not None:
+                return found
+            self._setups[record.reference] = record
+            return record
+
+    def get_setup(self, reference: str) -> SetupRecord | None:
+        with self._lock:
+            return self._setups.get(reference)
+
+    def save_setup(self, record: SetupRecord) -> None:
+        with self._lock:
+            self._setups[record.reference] = record
 
     def close(self) -> None:
         """Nothing to release."""

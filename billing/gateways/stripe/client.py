@@ -32,11 +32,13 @@ from billing.gateways.base import (
     RefundRequest,
     RefundResult,
     RefundStatus,
+    SetupRequest,
+    SetupResult,
     UnknownPaymentMethod,
     WebhookEvent,
 )
 from billing.gateways.failures import FailureCode
-from billing.gateways.stripe import intents, signature, wire
+from billing.gateways.stripe import intents, setups, signature, wire
 from billing.gateways.stripe.codes import failure_code, raw_code
 from billing.gateways.stripe.pool import WorkerPool
 from billing.gateways.stripe.settings import StripeSettings
@@ -234,6 +236,34 @@ class StripeGateway:
         if reply.status != 200:
             return RefundResult(RefundStatus.failed, None, str(reply.error.get("message", reply.status)))
         return intents.refund_result(reply.body)
+
+    def start_setup(self, req: SetupRequest) -> SetupResult:
+        """Create the SetupIntent, then confirm it with the payer's method: ``requires_action`` carries
+        the page where the payer confirms (``next_action.redirect_to_url``)."""
+        confirm = setups.confirm_params(req)
+        created = self._send(
+            "POST",
+            "/v1/setup_intents",
+            setups.create_params(req, self.settings.setup_method_type),
+            key=req.idempotency_key,
+        )
+        if created is None or created.status != 200:
+            raise _refused(created, "create a SetupIntent")
+        reference = str(created.body["id"])
+        reply = self._send("POST", f"/v1/setup_intents/{reference}/confirm", confirm, key=f"{req.idempotency_key}-c")
+        if reply is None or reply.status >= 500:
+            raise _refused(reply, "confirm a SetupIntent")
+        if reply.status != 200:  # declined: the intent tells why
+            return self.retrieve_setup(reference) or setups.result({"id": reference, "status": "canceled"})
+        return setups.result(reply.body)
+
+    def retrieve_setup(self, reference: str) -> SetupResult | None:
+        reply = self._send("GET", f"/v1/setup_intents/{reference}")
+        if reply is not None and reply.status == 404:
+            return None
+        if reply is None or reply.status != 200:
+            raise _refused(reply, f"read SetupIntent {reference}")
+        return setups.result(reply.body)
 
     def _list(self, path: str, **filters: str) -> Iterator[dict[str, Any]]:
         after: str | None = None

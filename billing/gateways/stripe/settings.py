@@ -33,6 +33,8 @@ class StripeSettings(BaseSettings):
     concurrency: int = Field(
         default=32, ge=1, validation_alias=AliasChoices("BILLING_STRIPE_CONCURRENCY", "BILLING_GATEWAY_CONCURRENCY")
     )
+    # The payment method type a SetupIntent binds (``payment_method_types``).
+    setup_method_type: str = "card"
     # Send the debit engine's simulated day as ``X-Simulated-Date`` (only ``billing gateway-sim`` reads it).
     forward_clock: bool = False
 

@@ -4,7 +4,10 @@ Where localstripe differs from Stripe, the test says so and the behaviour is cov
 simulator's Stripe face instead (tests/gateways/stripe/test_face.py):
 - it ignores Idempotency-Key: a replay creates a second PaymentIntent (test_face: replays, mismatches);
 - its only decline is ``card_declined`` with no ``decline_code`` (test_face: insufficient funds, bank codes);
-- it has no PaymentIntent search (test_face: settling timeouts from another process).
+- it has no PaymentIntent search (test_face: settling timeouts from another process);
+- its SetupIntent confirm refuses ``return_url`` (400 "Unexpected return_url"), which Stripe needs to
+  send a payer to a bank's or 3-D Secure page (``next_action.redirect_to_url``); its next action is only
+  ``use_stripe_sdk``. Creating, confirming without it and reading an intent work (test below).
 """
 
 import json
@@ -15,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from billing.gateways.base import ChargeStatus
+from billing.gateways.base import ChargeStatus, SetupRequest, SetupStatus
 from billing.gateways.failures import FailureCode as F
 from billing.gateways.stripe.client import StripeGateway
 from billing.gateways.stripe.settings import StripeSettings
@@ -135,3 +138,35 @@ def test_webhook_with_a_real_signature_is_accepted(  # type: ignore[no-untyped-d
     [(payload,)] = rows(engine, query)
     payload = payload if isinstance(payload, dict) else json.loads(payload)
     assert payload["data"]["object"]["metadata"]["idempotency_key"] == key
+
+
+def test_a_setup_intent_binds_a_card(gateway: StripeGateway, api: httpx.Client) -> None:
+    """``start_setup`` creates the SetupIntent in Stripe's wire format; localstripe then refuses the
+    confirm's ``return_url``, so the binding is not made. Confirmed without it (as Stripe.js would on a
+    page), ``retrieve_setup`` reads it as bound, and the token it gives is charged off-session."""
+    customer = gateway.create_customer("participant-9", "Siti Aminah")
+    pm = card(api, CARD_OK)
+    ask = SetupRequest(
+        customer=customer,
+        channel="bank",
+        provider="BRI",
+        max_amount=8_400,
+        debit_day=5,
+        return_url="http://127.0.0.1/saya/autodebet/kembali/9",
+        idempotency_key="consent-9",
+        payment_method=pm,
+        metadata={"consent_id": "9"},
+    )
+    refused = gateway.start_setup(ask)
+    assert refused.status is SetupStatus.failed and refused.reference.startswith("seti_")
+    intent = api.get(f"/v1/setup_intents/{refused.reference}").json()
+    assert (intent["customer"], intent["usage"], intent["payment_method_types"]) == (customer, "off_session", ["card"])
+    assert intent["metadata"] == {"consent_id": "9", "idempotency_key": "consent-9"}
+    confirmed = api.post(f"/v1/setup_intents/{refused.reference}/confirm", data={"payment_method": pm})
+    assert confirmed.status_code == 200, confirmed.text
+    bound = gateway.retrieve_setup(refused.reference)
+    assert bound is not None and bound.status is SetupStatus.succeeded
+    assert bound.payment_method == f"{customer}:{pm}"
+    assert gateway.retrieve_setup("seti_doesnotexist") is None
+    api.post(f"/v1/payment_methods/{pm}/attach", data={"customer": customer})  # Stripe attaches on confirm
+    assert gateway.charge(req(bound.payment_method, "attempt-key-9")).succeeded
