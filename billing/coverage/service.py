@@ -115,6 +115,7 @@ def reregister(session: Session, participant: Participant, on: date) -> Coverage
     fresh membership starts with ``on``'s month. The old one's months still due are ``lapsed``: they
     stay unpaid (uncovered) in its history and reports, and nothing (debit, credit, receipt) pays them."""
     from billing.debits.guards import CancelReason, cancel_unsent
+    from billing.failed_debits import sync as failed_debits
 
     if participant.status not in ENDED:
         raise _not_ended()
@@ -135,6 +136,7 @@ def reregister(session: Session, participant: Participant, on: date) -> Coverage
         text("UPDATE contribution SET status = 'lapsed' WHERE participant_id = :p AND status = 'due' AND period < :s"),
         {"p": participant.id, "s": start},
     )
+    failed_debits.participants(conn, [participant.id or 0])
     return event
 
 
