@@ -67,6 +67,7 @@ def _register_api(app: OpenAPI) -> None:
     from billing.auth.guard import check_request
     from billing.contributions.api import bp as contributions
     from billing.debits.api import bp as debit_runs
+    from billing.failed_debits.api import bp as debit_attempts
     from billing.mandates.api import bp as mandates
     from billing.notices.api import bp as notices
     from billing.participants.api import bp as participants
@@ -88,6 +89,7 @@ def _register_api(app: OpenAPI) -> None:
         contributions,
         payments,
         debit_runs,
+        debit_attempts,
         webhooks,
         reports,
         notices,
