@@ -74,5 +74,6 @@ def home() -> Any:
         "staff/home.html",
         reports=role in (Role.manager, Role.admin),
         audit=role in (Role.finance, Role.admin),
+        queue=role in (Role.finance, Role.admin),
         months=months,
     )
