@@ -289,3 +289,27 @@ def test_unused_users_are_not_assignees(app, engine, world) -> None:  # type: ig
         people = [(u.name, u.role) for u in assignment.assignees(s)]
         assert ("Mira", Role.manager) not in people and ("Fina", Role.finance) in people
         assert all(isinstance(u, ApiUser) for u in assignment.assignees(s))
+
+
+def test_coverage_ends_by_the_arrears_rule_and_filters_by_days_left(engine, world) -> None:  # type: ignore[no-untyped-def]
+    """Joko's oldest unpaid month is January 2026: with three months of arrears allowed, April's due date
+    (Wednesday 15 April) ends his membership. Everyone else's is March: 15 June (a Monday)."""
+    from billing.failed_debits import service
+    from billing.failed_debits.schemas import QueueQuery
+
+    def queued(today: date, **filters: Any) -> dict[str, int]:
+        ctx = service.Context(today=today, arrears_months=3)
+        with db.unit_of_work(engine) as s:
+            rows, _ = service.page(s, QueueQuery.model_validate({"limit": 200, **filters}), ctx)
+        return {r.participant_name: r.days_until_coverage_ends for r in rows}
+
+    april_1 = date(2026, 4, 1)
+    days = queued(april_1)
+    assert days["Joko"] == 14 and days["Ani"] == (date(2026, 6, 15) - april_1).days == 75
+    assert queued(april_1, ends_within=14) == {"Joko": 14}
+    assert queued(april_1, ends_within=13) == {}
+    assert set(queued(april_1, ends_within=75)) == QUEUE
+    # On 16 April Joko's membership has ended: no longer "ends within", shown as ended (negative).
+    assert queued(date(2026, 4, 16))["Joko"] == -1
+    assert set(queued(date(2026, 4, 16), ends_within=100)) == QUEUE - {"Joko"}
+    assert queued(date(2026, 4, 15), ends_within=0) == {"Joko": 0}
