@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from billing.coverage.models import CoverageEvent, CoverageEventKind
 from billing.errors import Conflict
+from billing.failed_debits import sync as failed_debits
 from billing.participants.models import CoverageStatus, Participant
 from billing.timeutil import month_start
 
@@ -115,7 +116,6 @@ def reregister(session: Session, participant: Participant, on: date) -> Coverage
     fresh membership starts with ``on``'s month. The old one's months still due are ``lapsed``: they
     stay unpaid (uncovered) in its history and reports, and nothing (debit, credit, receipt) pays them."""
     from billing.debits.guards import CancelReason, cancel_unsent
-    from billing.failed_debits import sync as failed_debits
 
     if participant.status not in ENDED:
         raise _not_ended()
@@ -184,4 +184,5 @@ def reopen_stopped(session: Session, participant_id: int, on: date) -> int:
         ),
         {"p": participant_id, "on": on},
     )
+    failed_debits.participants(session.connection(), [participant_id])
     return int(result.rowcount)

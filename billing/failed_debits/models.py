@@ -12,7 +12,8 @@ from billing.participants.models import Ecosystem
 class FailedDebit(SQLModel, table=True):
     """The queue: one row per due month whose latest answered debit attempt (succeeded, failed or
     unknown; pending and cancelled ones are not answers) failed or is unknown, with what finance
-    filters and sorts by. A projection of contribution, debit_attempt, participant and mandate rows,
+    filters and sorts by. A projection of contribution, debit_attempt, debit_schedule, participant and
+    mandate rows,
     kept in step by ``billing.failed_debits.sync`` wherever those change; counting and summing a
     filtered queue then reads this narrow table alone, not a million attempts.
 
@@ -34,6 +35,9 @@ class FailedDebit(SQLModel, table=True):
     gateway: str = Field(max_length=32)
     channel: MandateChannel = enum_field(MandateChannel)
     attempted_on: date  # the business day of the attempt's run
+    # The retry schedule (billing.debits.models.DebitSchedule): the next try, or why there is none.
+    next_retry_on: date | None = None
+    stopped_reason: str | None = Field(default=None, max_length=40)
     # The participant's oldest unpaid month of the current membership: coverage ends, by the arrears
     # rule, on that month's due date ``arrears_months`` later (billing.coverage.evaluation.ends_on).
     unpaid_from: date

@@ -1,7 +1,7 @@
 """Reading the queue: filters, keyset pages in any column's order, the filtered set's totals, and the
 whole set streamed (the CSV export). Every count and sum reads the queue's own narrow table
-(``failed_debit``); the schedule, the assignments and the sponsorships are joined only when a filter or
-the order needs them, and the display columns only for the rows shown."""
+(``failed_debit``); the assignments and the sponsorships are joined only when a filter or the order
+needs them, and the display columns only for the rows shown."""
 
 import base64
 import binascii
@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from billing.auth.models import ApiUser
 from billing.coverage.evaluation import ends_on, oldest_unpaid_ending_by
-from billing.debits.models import DebitAttempt, DebitSchedule
+from billing.debits.models import DebitAttempt
 from billing.errors import InvalidInput
 from billing.failed_debits.models import CaseAssignment, FailedDebit
 from billing.failed_debits.schemas import Order, Outcome, QueueFilter, QueueQuery, QueueRow, QueueTotals, SortKey
@@ -38,12 +38,11 @@ from billing.gateways.failures import TAXONOMY, FailureClass, FailureCode, rule
 from billing.mandates.models import Mandate
 from billing.participants.identity import mask_nik
 from billing.participants.models import Participant
-from billing.regions.models import Region
+from billing.regions.reference import region_name
 from billing.reports.labels import CAUSES, label
 from billing.sponsors.models import SponsorMember
 
 FD = FailedDebit.__table__  # type: ignore[attr-defined]
-SCHEDULE = DebitSchedule.__table__  # type: ignore[attr-defined]
 ASSIGNED = CaseAssignment.__table__  # type: ignore[attr-defined]
 ASSIGNEE = ApiUser.__table__.alias("assignee")  # type: ignore[attr-defined]
 ATTEMPT = DebitAttempt.__table__  # type: ignore[attr-defined]
@@ -75,7 +74,7 @@ _SORTS: dict[SortKey, tuple[ColumnElement[Any], Any]] = {
     SortKey.month: (FD.c.period, Date()),
     SortKey.attempt: (FD.c.attempt_no, Integer()),
     SortKey.failure: (func.coalesce(FD.c.failure_code, ""), String()),
-    SortKey.next_retry: (func.coalesce(SCHEDULE.c.next_debit_on, literal(_NEVER, Date())), Date()),
+    SortKey.next_retry: (func.coalesce(FD.c.next_retry_on, literal(_NEVER, Date())), Date()),
     SortKey.attempted: (FD.c.attempted_on, Date()),
     SortKey.assignee: (func.coalesce(ASSIGNEE.c.name, ""), String()),
     SortKey.contribution: (FD.c.contribution_id, BigInteger()),
@@ -84,17 +83,14 @@ _SORTS: dict[SortKey, tuple[ColumnElement[Any], Any]] = {
 
 @dataclass
 class _Query:
-    """Conditions and the joins they need (the schedule, the assignment, the assignee's name)."""
+    """Conditions and the joins they need (the assignment, the assignee's name)."""
 
     where: list[ColumnElement[bool]]
-    schedule: bool = False
     assignment: bool = False
     assignee: bool = False
 
     def source(self) -> FromClause:
         src: FromClause = FD
-        if self.schedule:
-            src = src.outerjoin(SCHEDULE, SCHEDULE.c.contribution_id == FD.c.contribution_id)
         if self.assignment or self.assignee:
             src = src.outerjoin(ASSIGNED, ASSIGNED.c.contribution_id == FD.c.contribution_id)
         if self.assignee:
@@ -134,16 +130,14 @@ def _filtered(f: QueueFilter, ctx: Context) -> _Query:
         w.append(exists().where(member))
     if f.ecosystem:
         w.append(FD.c.ecosystem == f.ecosystem.value)
-    if f.retry_from or f.retry_to or f.stopped is not None:
-        q.schedule = True
-        if f.retry_from:
-            w.append(SCHEDULE.c.next_debit_on >= f.retry_from)
-        if f.retry_to:
-            w.append(SCHEDULE.c.next_debit_on <= f.retry_to)
-        if f.stopped is True:
-            w.append((FD.c.outcome == Outcome.failed.value) & SCHEDULE.c.next_debit_on.is_(None))
-        elif f.stopped is False:
-            w.append(SCHEDULE.c.next_debit_on.is_not(None))
+    if f.retry_from:
+        w.append(FD.c.next_retry_on >= f.retry_from)
+    if f.retry_to:
+        w.append(FD.c.next_retry_on <= f.retry_to)
+    if f.stopped is True:
+        w.append((FD.c.outcome == Outcome.failed.value) & FD.c.next_retry_on.is_(None))
+    elif f.stopped is False:
+        w.append(FD.c.next_retry_on.is_not(None))
     if f.assignee:
         q.assignment = True
         if f.assignee == "none":
@@ -219,7 +213,6 @@ def _in_order(stmt: Select[Any], sort: SortKey, order: Order) -> Select[Any]:
 
 def _ordered(q: _Query, query: QueueQuery) -> Select[Any]:
     key, kind = _SORTS[query.sort]
-    q.schedule = q.schedule or query.sort is SortKey.next_retry
     q.assignee = query.sort is SortKey.assignee
     stmt = select(FD.c.contribution_id, key.label("sort_key")).select_from(q.source()).where(*q.where)
     if query.cursor:
@@ -247,15 +240,12 @@ def _detail_select() -> Select[Any]:
         FD,
         PARTICIPANT.c.nik,
         MANDATE.c.display,
-        SCHEDULE.c.next_debit_on,
-        SCHEDULE.c.stopped_reason,
         ASSIGNED.c.assignee_id,
         ASSIGNEE.c.name.label("assignee_name"),
     ).select_from(
         FD.join(PARTICIPANT, PARTICIPANT.c.id == FD.c.participant_id)
         .join(ATTEMPT, ATTEMPT.c.id == FD.c.attempt_id)
         .join(MANDATE, MANDATE.c.id == ATTEMPT.c.mandate_id)
-        .outerjoin(SCHEDULE, SCHEDULE.c.contribution_id == FD.c.contribution_id)
         .outerjoin(ASSIGNED, ASSIGNED.c.contribution_id == FD.c.contribution_id)
         .outerjoin(ASSIGNEE, ASSIGNEE.c.id == ASSIGNED.c.assignee_id)
     )
@@ -263,11 +253,10 @@ def _detail_select() -> Select[Any]:
 
 class _Rows:
     """Turns joined records into queue rows without validating them again (the CSV makes a hundred
-    thousand): region names read once, coverage dates and failure labels once each."""
+    thousand): coverage dates and failure labels worked out once each."""
 
-    def __init__(self, session: Session, ctx: Context) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.regions = dict(session.connection().execute(select(Region.code, Region.name)).all())  # type: ignore[call-overload]
         self.ends: dict[date, date] = {}
         self.failures: dict[tuple[str, str | None], tuple[Outcome, FailureClass | None, str, str]] = {}
 
@@ -285,14 +274,14 @@ class _Rows:
             end = self.ends[r.unpaid_from] = ends_on(r.unpaid_from, self.ctx.arrears_months)
         outcome, cls, label_id, label_en = self._failure(r.outcome, r.failure_code)
         failed = outcome is Outcome.failed
-        scheduled = r.next_debit_on if failed else None
+        scheduled = r.next_retry_on if failed else None
         return QueueRow.model_construct(
             contribution_id=r.contribution_id,
             participant_id=r.participant_id,
             participant_name=r.full_name,
             nik=mask_nik(r.nik),
             region_code=r.region_code,
-            region_name=self.regions.get(r.region_code),
+            region_name=region_name(r.region_code),
             ecosystem=r.ecosystem,
             channel=r.channel,
             display=r.display,
@@ -319,7 +308,7 @@ class _Rows:
 def _details(session: Session, ids: list[int], ctx: Context) -> Iterator[QueueRow]:
     if not ids:
         return
-    make = _Rows(session, ctx)
+    make = _Rows(ctx)
     for r in session.connection().execute(_detail_select().where(FD.c.contribution_id.in_(ids))):
         yield make(r)
 
@@ -334,7 +323,7 @@ def stream(session: Session, query: QueueQuery, ctx: Context, batch: int = 1000)
     (a server-side cursor on PostgreSQL): memory stays flat however many rows there are."""
     q = _filtered(query.selection(), ctx)
     stmt = _in_order(_detail_select().where(*q.where), query.sort, query.order)
-    make = _Rows(session, ctx)
+    make = _Rows(ctx)
     conn = session.connection().execution_options(stream_results=True, yield_per=batch)
     for r in conn.execute(stmt):
         yield make(r)

@@ -5,7 +5,8 @@ participant and mandate rows), so each hook only names whose rows may have chang
 
 - the debit resolver, after writing a set of results (``after_resolve``): the participants of failed
   and unknown results, and those of successes who have rows in the queue;
-- paying, un-paying and waiving a month, and pricing it again (``months``);
+- paying, un-paying and waiving a month, and pricing it again (``months``); a month to be tried again
+  because its attempt was cancelled unsent (``attempts``); retries opened again for a new mandate;
 - a re-registration, which lapses the old membership's months (``participants``), and a sponsor
   paying its members' months (those of them in the queue: ``queued_among``).
 
@@ -22,7 +23,7 @@ from billing.debits.models import AttemptStatus
 
 COLUMNS = (
     "contribution_id, participant_id, full_name, region_code, ecosystem, period, amount, attempt_id, attempt_no,"
-    " outcome, failure_code, gateway, channel, attempted_on, unpaid_from"
+    " outcome, failure_code, gateway, channel, attempted_on, next_retry_on, stopped_reason, unpaid_from"
 )
 
 # The latest answered attempt of each due month, when it failed or is unknown; pending and cancelled
@@ -30,6 +31,7 @@ COLUMNS = (
 _ROWS = """
 SELECT c.id, c.participant_id, p.full_name, p.region_code, p.ecosystem, c.period, c.amount_due - c.amount_paid,
        a.id, a.attempt_no, a.status, a.failure_code, a.gateway, m.channel, COALESCE(r.run_date, date(a.created_at)),
+       s.next_debit_on, s.stopped_reason,
        COALESCE((SELECT MIN(u.period) FROM contribution u
                  WHERE u.participant_id = c.participant_id AND u.status = :due AND u.period >= p.membership_from),
                 c.period)
@@ -39,6 +41,7 @@ JOIN debit_attempt a ON a.contribution_id = c.id AND a.attempt_no = (
     SELECT MAX(x.attempt_no) FROM debit_attempt x WHERE x.contribution_id = c.id AND x.status IN :answered)
 JOIN mandate m ON m.id = a.mandate_id
 LEFT JOIN job_run r ON r.id = a.run_id
+LEFT JOIN debit_schedule s ON s.contribution_id = c.id
 WHERE c.status = :due AND a.status IN :queued {where}
 """
 
@@ -92,6 +95,20 @@ def months(conn: Connection, contribution_ids: Collection[int]) -> None:
             bindparam("ids", expanding=True)
         ),
         {"ids": sorted(set(contribution_ids))},
+    )
+    participants(conn, [row[0] for row in found])
+
+
+def attempts(conn: Connection, attempt_ids: Collection[int]) -> None:
+    """Rebuild the queue rows of the participants whose months these attempts were for."""
+    if not attempt_ids:
+        return
+    found = conn.execute(
+        text(
+            "SELECT DISTINCT c.participant_id FROM debit_attempt a JOIN contribution c ON c.id = a.contribution_id"
+            " WHERE a.id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": sorted(set(attempt_ids))},
     )
     participants(conn, [row[0] for row in found])
 

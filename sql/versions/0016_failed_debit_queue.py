@@ -21,9 +21,11 @@ _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 # As billing.failed_debits.sync selects the queue (a copy: a migration stays as it was written).
 _FILL = """
 INSERT INTO failed_debit (contribution_id, participant_id, full_name, region_code, ecosystem, period, amount,
-    attempt_id, attempt_no, outcome, failure_code, gateway, channel, attempted_on, unpaid_from)
+    attempt_id, attempt_no, outcome, failure_code, gateway, channel, attempted_on, next_retry_on, stopped_reason,
+    unpaid_from)
 SELECT c.id, c.participant_id, p.full_name, p.region_code, p.ecosystem, c.period, c.amount_due - c.amount_paid,
        a.id, a.attempt_no, a.status, a.failure_code, a.gateway, m.channel, COALESCE(r.run_date, date(a.created_at)),
+       s.next_debit_on, s.stopped_reason,
        COALESCE((SELECT MIN(u.period) FROM contribution u
                  WHERE u.participant_id = c.participant_id AND u.status = 'due' AND u.period >= p.membership_from),
                 c.period)
@@ -34,6 +36,7 @@ JOIN debit_attempt a ON a.contribution_id = c.id AND a.attempt_no = (
     WHERE x.contribution_id = c.id AND x.status IN ('succeeded', 'failed', 'unknown'))
 JOIN mandate m ON m.id = a.mandate_id
 LEFT JOIN job_run r ON r.id = a.run_id
+LEFT JOIN debit_schedule s ON s.contribution_id = c.id
 WHERE c.status = 'due' AND a.status IN ('failed', 'unknown')
 """
 
@@ -59,6 +62,8 @@ def upgrade() -> None:
         sa.Column("gateway", _str(32), nullable=False),
         sa.Column("channel", sa.String(length=7), nullable=False),
         sa.Column("attempted_on", sa.Date(), nullable=False),
+        sa.Column("next_retry_on", sa.Date(), nullable=True),
+        sa.Column("stopped_reason", _str(40), nullable=True),
         sa.Column("unpaid_from", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint("contribution_id"),
     )

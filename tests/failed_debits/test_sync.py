@@ -19,7 +19,7 @@ from billing.sponsors import invoices
 from billing.sponsors.models import SponsorInvoice
 from schedulers import jobs
 from tests.debits.world import World, enrol, mark_paid_offline
-from tests.failed_debits.builders import Month, build
+from tests.failed_debits.builders import Attempt, Month, build
 
 APRIL, JUNE = date(2024, 4, 1), date(2024, 6, 1)
 METHODS = {
@@ -115,7 +115,7 @@ def test_re_registration_takes_the_old_membership_out_of_the_queue(engine) -> No
 
 def test_a_sponsor_paying_an_older_month_moves_the_date_coverage_ends(engine) -> None:  # type: ignore[no-untyped-def]
     cid = build(engine, Month("Ani", period=date(2026, 2, 1), older_unpaid=[date(2026, 1, 1)]))
-    assert str(queue(engine)[cid][14]) == "2026-01-01"
+    assert str(queue(engine)[cid][16]) == "2026-01-01"
     with unit_of_work(engine) as s:
         conn = s.connection()
         conn.execute(
@@ -136,4 +136,27 @@ def test_a_sponsor_paying_an_older_month_moves_the_date_coverage_ends(engine) ->
         invoice = s.exec(select(SponsorInvoice)).one()
         invoices.receive(conn, invoice, 16_800, date(2026, 2, 20), "TRF-1")
     rows = assert_exact(engine)
-    assert str(rows[cid][14]) == "2026-02-01"
+    assert str(rows[cid][16]) == "2026-02-01"
+
+
+def test_retries_scheduled_again_show_in_the_queue(engine) -> None:  # type: ignore[no-untyped-def]
+    """An unsent retry cancelled for an inactive mandate is tried again on the next run; retries stopped
+    by a hard failure start again with a new mandate: the queue shows the new date either way."""
+    from billing.debits.guards import CancelReason, cancel
+
+    pending = build(engine, Month("Ani", attempts=[Attempt(), Attempt(status="pending", code=None)]))
+    stopped = build(
+        engine, Month("Budi", attempts=[Attempt(code="account_closed")], next_retry=None, stopped="account_closed")
+    )
+    with unit_of_work(engine) as s:
+        conn = s.connection()
+        attempt = conn.execute(
+            text("SELECT id FROM debit_attempt WHERE contribution_id = :c AND attempt_no = 2"), {"c": pending}
+        ).scalar_one()
+        cancel(conn, [(attempt, CancelReason.mandate_inactive)], date(2026, 3, 20))
+        budi = conn.execute(text("SELECT participant_id FROM contribution WHERE id = :c"), {"c": stopped}).scalar_one()
+        conn.execute(text("UPDATE participant SET status = 'in_arrears' WHERE id = :p"), {"p": budi})
+        assert coverage.reopen_stopped(s, budi, date(2026, 3, 21)) == 1
+    rows = assert_exact(engine)
+    assert (str(rows[pending][14]), rows[pending][15]) == ("2026-03-20", None)
+    assert (str(rows[stopped][14]), rows[stopped][15]) == ("2026-03-21", None)
