@@ -30,6 +30,7 @@ class FailedDebit(SQLModel, table=True):
     amount: int = money()  # what the month still owes
     attempt_id: int = Field(sa_type=BigInteger)
     attempt_no: int
+    mandate_id: int  # the attempt's: its display (BRI ••••1234) is read from there when shown
     outcome: AttemptStatus = enum_field(AttemptStatus)  # failed or unknown
     failure_code: str | None = Field(default=None, max_length=40)
     gateway: str = Field(max_length=32)

@@ -30,7 +30,6 @@ from sqlmodel import Session
 
 from billing.auth.models import ApiUser
 from billing.coverage.evaluation import ends_on, oldest_unpaid_ending_by
-from billing.debits.models import DebitAttempt
 from billing.errors import InvalidInput
 from billing.failed_debits.models import CaseAssignment, FailedDebit
 from billing.failed_debits.schemas import Order, Outcome, QueueFilter, QueueQuery, QueueRow, QueueTotals, SortKey
@@ -45,7 +44,6 @@ from billing.sponsors.models import SponsorMember
 FD = FailedDebit.__table__  # type: ignore[attr-defined]
 ASSIGNED = CaseAssignment.__table__  # type: ignore[attr-defined]
 ASSIGNEE = ApiUser.__table__.alias("assignee")  # type: ignore[attr-defined]
-ATTEMPT = DebitAttempt.__table__  # type: ignore[attr-defined]
 MANDATE = Mandate.__table__  # type: ignore[attr-defined]
 PARTICIPANT = Participant.__table__  # type: ignore[attr-defined]
 MEMBER = SponsorMember.__table__  # type: ignore[attr-defined]
@@ -244,8 +242,7 @@ def _detail_select() -> Select[Any]:
         ASSIGNEE.c.name.label("assignee_name"),
     ).select_from(
         FD.join(PARTICIPANT, PARTICIPANT.c.id == FD.c.participant_id)
-        .join(ATTEMPT, ATTEMPT.c.id == FD.c.attempt_id)
-        .join(MANDATE, MANDATE.c.id == ATTEMPT.c.mandate_id)
+        .join(MANDATE, MANDATE.c.id == FD.c.mandate_id)
         .outerjoin(ASSIGNED, ASSIGNED.c.contribution_id == FD.c.contribution_id)
         .outerjoin(ASSIGNEE, ASSIGNEE.c.id == ASSIGNED.c.assignee_id)
     )
@@ -268,41 +265,45 @@ class _Rows:
             self.failures[(outcome, code)] = (Outcome(outcome), cls, label_id, label_en)
         return self.failures[(outcome, code)]
 
-    def __call__(self, r: Any) -> QueueRow:
+    def fields(self, r: Any) -> dict[str, Any]:
+        """A queue row's fields, by name, from a record of ``_detail_select``."""
         end = self.ends.get(r.unpaid_from)
         if end is None:
             end = self.ends[r.unpaid_from] = ends_on(r.unpaid_from, self.ctx.arrears_months)
         outcome, cls, label_id, label_en = self._failure(r.outcome, r.failure_code)
         failed = outcome is Outcome.failed
         scheduled = r.next_retry_on if failed else None
-        return QueueRow.model_construct(
-            contribution_id=r.contribution_id,
-            participant_id=r.participant_id,
-            participant_name=r.full_name,
-            nik=mask_nik(r.nik),
-            region_code=r.region_code,
-            region_name=region_name(r.region_code),
-            ecosystem=r.ecosystem,
-            channel=r.channel,
-            display=r.display,
-            gateway=r.gateway,
-            amount=r.amount,
-            period=f"{r.period:%Y-%m}",
-            attempt_id=r.attempt_id,
-            attempt_no=r.attempt_no,
-            attempted_on=r.attempted_on,
-            outcome=outcome,
-            failure_code=r.failure_code,
-            failure_class=cls,
-            failure_label_id=label_id,
-            failure_label_en=label_en,
-            next_retry_on=scheduled,
-            stopped_reason=r.stopped_reason if failed and scheduled is None else None,
-            coverage_ends_on=end,
-            days_until_coverage_ends=(end - self.ctx.today).days,
-            assignee_id=r.assignee_id,
-            assignee_name=r.assignee_name,
-        )
+        return {
+            "contribution_id": r.contribution_id,
+            "participant_id": r.participant_id,
+            "participant_name": r.full_name,
+            "nik": mask_nik(r.nik),
+            "region_code": r.region_code,
+            "region_name": region_name(r.region_code),
+            "ecosystem": r.ecosystem,
+            "channel": r.channel,
+            "display": r.display,
+            "gateway": r.gateway,
+            "amount": r.amount,
+            "period": f"{r.period:%Y-%m}",
+            "attempt_id": r.attempt_id,
+            "attempt_no": r.attempt_no,
+            "attempted_on": r.attempted_on,
+            "outcome": outcome,
+            "failure_code": r.failure_code,
+            "failure_class": cls,
+            "failure_label_id": label_id,
+            "failure_label_en": label_en,
+            "next_retry_on": scheduled,
+            "stopped_reason": r.stopped_reason if failed and scheduled is None else None,
+            "coverage_ends_on": end,
+            "days_until_coverage_ends": (end - self.ctx.today).days,
+            "assignee_id": r.assignee_id,
+            "assignee_name": r.assignee_name,
+        }
+
+    def __call__(self, r: Any) -> QueueRow:
+        return QueueRow.model_construct(**self.fields(r))
 
 
 def _details(session: Session, ids: list[int], ctx: Context) -> Iterator[QueueRow]:
@@ -318,15 +319,16 @@ def one(session: Session, contribution_id: int, ctx: Context) -> QueueRow | None
     return next(_details(session, [contribution_id], ctx), None)
 
 
-def stream(session: Session, query: QueueQuery, ctx: Context, batch: int = 1000) -> Iterator[QueueRow]:
-    """Every row of the filtered set in the order asked, fetched ``batch`` rows at a time from one query
-    (a server-side cursor on PostgreSQL): memory stays flat however many rows there are."""
+def stream(session: Session, query: QueueQuery, ctx: Context, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    """Every row of the filtered set in the order asked, as ``QueueRow`` fields by name, fetched ``batch``
+    rows at a time from one query (a server-side cursor on PostgreSQL): memory stays flat however many
+    rows there are."""
     q = _filtered(query.selection(), ctx)
     stmt = _in_order(_detail_select().where(*q.where), query.sort, query.order)
-    make = _Rows(ctx)
+    fields = _Rows(ctx).fields
     conn = session.connection().execution_options(stream_results=True, yield_per=batch)
     for r in conn.execute(stmt):
-        yield make(r)
+        yield fields(r)
 
 
 @dataclass(frozen=True)

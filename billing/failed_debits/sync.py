@@ -23,15 +23,15 @@ from billing.debits.models import AttemptStatus
 
 COLUMNS = (
     "contribution_id, participant_id, full_name, region_code, ecosystem, period, amount, attempt_id, attempt_no,"
-    " outcome, failure_code, gateway, channel, attempted_on, next_retry_on, stopped_reason, unpaid_from"
+    " mandate_id, outcome, failure_code, gateway, channel, attempted_on, next_retry_on, stopped_reason, unpaid_from"
 )
 
 # The latest answered attempt of each due month, when it failed or is unknown; pending and cancelled
 # attempts were never answered. ``attempted_on`` is the run's business day.
 _ROWS = """
 SELECT c.id, c.participant_id, p.full_name, p.region_code, p.ecosystem, c.period, c.amount_due - c.amount_paid,
-       a.id, a.attempt_no, a.status, a.failure_code, a.gateway, m.channel, COALESCE(r.run_date, date(a.created_at)),
-       s.next_debit_on, s.stopped_reason,
+       a.id, a.attempt_no, a.mandate_id, a.status, a.failure_code, a.gateway, m.channel,
+       COALESCE(r.run_date, date(a.created_at)), s.next_debit_on, s.stopped_reason,
        COALESCE((SELECT MIN(u.period) FROM contribution u
                  WHERE u.participant_id = c.participant_id AND u.status = :due AND u.period >= p.membership_from),
                 c.period)

@@ -4,7 +4,7 @@
 import csv
 import io
 from collections.abc import Iterator
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 
 from flask import Response, g, redirect, render_template, request, stream_with_context, url_for
@@ -124,7 +124,7 @@ def _csv_rows(query: QueueQuery, ctx: service.Context) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
-    values = attrgetter(*CSV_COLUMNS)
+    values = itemgetter(*CSV_COLUMNS)
     # Its own session: the request's has been committed and closed before the body streams.
     with Session(db.engine()) as s:
         for n, row in enumerate(service.stream(s, query, ctx), start=1):

@@ -21,11 +21,11 @@ _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 # As billing.failed_debits.sync selects the queue (a copy: a migration stays as it was written).
 _FILL = """
 INSERT INTO failed_debit (contribution_id, participant_id, full_name, region_code, ecosystem, period, amount,
-    attempt_id, attempt_no, outcome, failure_code, gateway, channel, attempted_on, next_retry_on, stopped_reason,
-    unpaid_from)
+    attempt_id, attempt_no, mandate_id, outcome, failure_code, gateway, channel, attempted_on, next_retry_on,
+    stopped_reason, unpaid_from)
 SELECT c.id, c.participant_id, p.full_name, p.region_code, p.ecosystem, c.period, c.amount_due - c.amount_paid,
-       a.id, a.attempt_no, a.status, a.failure_code, a.gateway, m.channel, COALESCE(r.run_date, date(a.created_at)),
-       s.next_debit_on, s.stopped_reason,
+       a.id, a.attempt_no, a.mandate_id, a.status, a.failure_code, a.gateway, m.channel,
+       COALESCE(r.run_date, date(a.created_at)), s.next_debit_on, s.stopped_reason,
        COALESCE((SELECT MIN(u.period) FROM contribution u
                  WHERE u.participant_id = c.participant_id AND u.status = 'due' AND u.period >= p.membership_from),
                 c.period)
@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("attempt_id", sa.BigInteger(), nullable=False),
         sa.Column("attempt_no", sa.Integer(), nullable=False),
+        sa.Column("mandate_id", sa.Integer(), nullable=False),
         sa.Column("outcome", sa.String(length=9), nullable=False),
         sa.Column("failure_code", _str(40), nullable=True),
         sa.Column("gateway", _str(32), nullable=False),
