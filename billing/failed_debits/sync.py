@@ -21,6 +21,10 @@ from sqlalchemy import Connection, TextClause, bindparam, text
 from billing.contributions.models import ContributionStatus
 from billing.debits.models import AttemptStatus
 
+# The advisory locks' first key (the participant id is the second): the two-key form, apart from the
+# one-key locks of runs, generation and snapshots.
+LOCK_NAMESPACE = 0x46_44_42_54  # "FDBT"
+
 COLUMNS = (
     "contribution_id, participant_id, full_name, region_code, ecosystem, period, amount, attempt_id, attempt_no,"
     " mandate_id, outcome, failure_code, gateway, channel, attempted_on, next_retry_on, stopped_reason, unpaid_from"
@@ -75,6 +79,13 @@ def participants(conn: Connection, participant_ids: Collection[int]) -> None:
     if not ids:
         return
     if conn.dialect.name == "postgresql":
+        # Two transactions rebuilding one participant (two debit batches, a batch and a receipt) take
+        # turns: the second reads what the first committed instead of inserting the rows it inserted.
+        # In id order, so that two rebuilds of overlapping sets take the locks in the same order.
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, p) FROM unnest(CAST(:ids AS INTEGER[])) p"),
+            {"ns": LOCK_NAMESPACE, "ids": ids},
+        )
         # One array parameter: an IN list of hundreds of parameters costs more to build and parse than to run.
         match = "participant_id = ANY(CAST(:ids AS BIGINT[]))"
         delete, insert = text(f"DELETE FROM failed_debit WHERE {match}"), _insert(f"AND c.{match}")
