@@ -21,9 +21,10 @@ from sqlalchemy import Connection, TextClause, bindparam, text
 from billing.contributions.models import ContributionStatus
 from billing.debits.models import AttemptStatus
 
-# The advisory locks' first key (the participant id is the second): the two-key form, apart from the
-# one-key locks of runs, generation and snapshots.
+# The advisory locks' first key (a bucket of participant ids is the second): the two-key form, apart
+# from the one-key locks of runs, generation and snapshots.
 LOCK_NAMESPACE = 0x46_44_42_54  # "FDBT"
+LOCK_BUCKETS = 512
 
 COLUMNS = (
     "contribution_id, participant_id, full_name, region_code, ecosystem, period, amount, attempt_id, attempt_no,"
@@ -81,10 +82,13 @@ def participants(conn: Connection, participant_ids: Collection[int]) -> None:
     if conn.dialect.name == "postgresql":
         # Two transactions rebuilding one participant (two debit batches, a batch and a receipt) take
         # turns: the second reads what the first committed instead of inserting the rows it inserted.
-        # In id order, so that two rebuilds of overlapping sets take the locks in the same order.
+        # One lock per bucket of participants, so that a batch of a bank outage (every result unknown)
+        # holds a few hundred locks, not thousands; in bucket order, so that two rebuilds take them in
+        # the same order.
+        buckets = sorted({pid % LOCK_BUCKETS for pid in ids})
         conn.execute(
-            text("SELECT pg_advisory_xact_lock(:ns, p) FROM unnest(CAST(:ids AS INTEGER[])) p"),
-            {"ns": LOCK_NAMESPACE, "ids": ids},
+            text("SELECT pg_advisory_xact_lock(:ns, b) FROM unnest(CAST(:buckets AS INTEGER[])) b"),
+            {"ns": LOCK_NAMESPACE, "buckets": buckets},
         )
         # One array parameter: an IN list of hundreds of parameters costs more to build and parse than to run.
         match = "participant_id = ANY(CAST(:ids AS BIGINT[]))"
