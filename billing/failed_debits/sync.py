@@ -7,8 +7,8 @@ participant and mandate rows), so each hook only names whose rows may have chang
   and unknown results, and those of successes who have rows in the queue;
 - paying, un-paying and waiving a month, and pricing it again (``months``); a month to be tried again
   because its attempt was cancelled unsent (``attempts``); retries opened again for a new mandate;
-- a re-registration, which lapses the old membership's months (``participants``), and a sponsor
-  paying its members' months (those of them in the queue: ``queued_among``).
+- a re-registration, which lapses the old membership's months (``participants``), a sponsor paying
+  its members' months and one receipt for many months (those of them in the queue: ``queued_among``).
 
 Whole participants, not months: the date coverage would end depends on the participant's oldest unpaid
 month, which any of their months can move. A month generated later for an earlier period (rare: a
@@ -25,6 +25,7 @@ from billing.debits.models import AttemptStatus
 # from the one-key locks of runs, generation and snapshots.
 LOCK_NAMESPACE = 0x46_44_42_54  # "FDBT"
 LOCK_BUCKETS = 512
+SQLITE_CHUNK = 10_000
 
 COLUMNS = (
     "contribution_id, participant_id, full_name, region_code, ecosystem, period, amount, attempt_id, attempt_no,"
@@ -77,8 +78,13 @@ def _insert(where: str = "") -> TextClause:
 def participants(conn: Connection, participant_ids: Collection[int]) -> None:
     """Rebuild the queue rows of these participants."""
     ids = sorted(set(participant_ids))
-    if not ids:
-        return
+    # SQLite binds at most 32,766 parameters a statement: a history import may name more participants.
+    chunk = len(ids) if conn.dialect.name == "postgresql" else SQLITE_CHUNK
+    for start in range(0, len(ids), chunk or 1):
+        _rebuild(conn, ids[start : start + chunk])
+
+
+def _rebuild(conn: Connection, ids: list[int]) -> None:
     if conn.dialect.name == "postgresql":
         # Two transactions rebuilding one participant (two debit batches, a batch and a receipt) take
         # turns: the second reads what the first committed instead of inserting the rows it inserted.

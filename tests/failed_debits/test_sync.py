@@ -32,19 +32,20 @@ METHODS = {
 }
 
 
-def queue(engine: Engine) -> dict[int, tuple[Any, ...]]:
+def queue(engine: Engine) -> dict[int, dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(text(f"SELECT {sync.COLUMNS} FROM failed_debit")).all()
-    return {r[0]: tuple(r) for r in rows}
+    return {r.contribution_id: dict(r._mapping) for r in rows}
 
 
-def assert_exact(engine: Engine) -> dict[int, tuple[Any, ...]]:
+def assert_exact(engine: Engine) -> dict[int, dict[str, Any]]:
     """The queue as kept equals the queue rebuilt from its sources (rebuilt in a transaction undone)."""
     kept = queue(engine)
     with engine.connect() as conn:
         trans = conn.begin()
         sync.rebuild(conn)
-        fresh = {r[0]: tuple(r) for r in conn.execute(text(f"SELECT {sync.COLUMNS} FROM failed_debit")).all()}
+        found = conn.execute(text(f"SELECT {sync.COLUMNS} FROM failed_debit")).all()
+        fresh = {r.contribution_id: dict(r._mapping) for r in found}
         trans.rollback()
     assert kept == fresh
     return kept
@@ -71,11 +72,12 @@ def test_the_queue_follows_the_engine_and_every_change_of_a_month(engine, settin
     months = {name: june_of(engine, pid) for name, pid in ids.items()}
     rows = assert_exact(engine)
     assert set(rows) == {months[n] for n in ("broke", "payday", "closed", "limit")}
-    assert rows[months["closed"]][9:11] == ("failed", "account_closed")
+    closed = rows[months["closed"]]
+    assert (closed["outcome"], closed["failure_code"]) == ("failed", "account_closed")
 
     world.day(date(2024, 6, 14))  # retries of the soft failures
     rows = assert_exact(engine)
-    assert rows[months["broke"]][8] == 2 and rows[months["closed"]][8] == 1
+    assert rows[months["broke"]]["attempt_no"] == 2 and rows[months["closed"]]["attempt_no"] == 1
 
     world.day(date(2024, 6, 25))  # payday: that retry succeeds and the month leaves the queue
     rows = assert_exact(engine)
@@ -98,7 +100,7 @@ def test_the_queue_follows_the_engine_and_every_change_of_a_month(engine, settin
         body = ProfileChangeBody(declared_income=3_000_000, effective_from="2024-06")
         changes.change(s, participant, body, "user:1", date(2024, 6, 26))
     rows = assert_exact(engine)
-    assert rows[months["limit"]][6] > 16_800
+    assert rows[months["limit"]]["amount"] > 16_800
 
 
 def test_re_registration_takes_the_old_membership_out_of_the_queue(engine) -> None:  # type: ignore[no-untyped-def]
@@ -115,7 +117,7 @@ def test_re_registration_takes_the_old_membership_out_of_the_queue(engine) -> No
 
 def test_a_sponsor_paying_an_older_month_moves_the_date_coverage_ends(engine) -> None:  # type: ignore[no-untyped-def]
     cid = build(engine, Month("Ani", period=date(2026, 2, 1), older_unpaid=[date(2026, 1, 1)]))
-    assert str(queue(engine)[cid][16]) == "2026-01-01"
+    assert str(queue(engine)[cid]["unpaid_from"]) == "2026-01-01"
     with unit_of_work(engine) as s:
         conn = s.connection()
         conn.execute(
@@ -136,7 +138,7 @@ def test_a_sponsor_paying_an_older_month_moves_the_date_coverage_ends(engine) ->
         invoice = s.exec(select(SponsorInvoice)).one()
         invoices.receive(conn, invoice, 16_800, date(2026, 2, 20), "TRF-1")
     rows = assert_exact(engine)
-    assert str(rows[cid][16]) == "2026-02-01"
+    assert str(rows[cid]["unpaid_from"]) == "2026-02-01"
 
 
 def test_retries_scheduled_again_show_in_the_queue(engine) -> None:  # type: ignore[no-untyped-def]
@@ -158,5 +160,15 @@ def test_retries_scheduled_again_show_in_the_queue(engine) -> None:  # type: ign
         conn.execute(text("UPDATE participant SET status = 'in_arrears' WHERE id = :p"), {"p": budi})
         assert coverage.reopen_stopped(s, budi, date(2026, 3, 21)) == 1
     rows = assert_exact(engine)
-    assert (str(rows[pending][14]), rows[pending][15]) == ("2026-03-20", None)
-    assert (str(rows[stopped][14]), rows[stopped][15]) == ("2026-03-21", None)
+    assert (str(rows[pending]["next_retry_on"]), rows[pending]["stopped_reason"]) == ("2026-03-20", None)
+    assert (str(rows[stopped]["next_retry_on"]), rows[stopped]["stopped_reason"]) == ("2026-03-21", None)
+
+
+def test_a_history_import_takes_the_months_it_pays_out_of_the_queue(engine) -> None:  # type: ignore[no-untyped-def]
+    cid = build(engine, Month("Ani", period=date(2026, 2, 1), older_unpaid=[date(2026, 1, 1)]))
+    with unit_of_work(engine) as s:
+        contributions.record_paid_through(s, date(2026, 1, 1), "RIWAYAT-1")  # January only
+    assert str(assert_exact(engine)[cid]["unpaid_from"]) == "2026-02-01"
+    with unit_of_work(engine) as s:
+        contributions.record_paid_through(s, date(2026, 2, 1), "RIWAYAT-2")
+    assert assert_exact(engine) == {}
