@@ -72,6 +72,7 @@ def _register_api(app: OpenAPI) -> None:
     from billing.casework.api import bp as casework
     from billing.contributions.api import bp as contributions
     from billing.debits.api import bp as debit_runs
+    from billing.failed_debits.api import bp as debit_attempts
     from billing.mandates.api import bp as mandates
     from billing.notices.api import bp as notices
     from billing.participants.api import bp as participants
@@ -95,6 +96,7 @@ def _register_api(app: OpenAPI) -> None:
         payments,
         casework,
         debit_runs,
+        debit_attempts,
         webhooks,
         reports,
         notices,

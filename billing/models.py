@@ -9,6 +9,7 @@ import billing.casework.models
 import billing.contributions.models
 import billing.coverage.models
 import billing.debits.models
+import billing.failed_debits.models
 import billing.ledger.models
 import billing.mandates.models
 import billing.notices.models

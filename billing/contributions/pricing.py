@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Subquery, func, text
 from sqlmodel import Session, col, select
 
 from billing.contributions.models import Contribution, ContributionStatus
+from billing.failed_debits import sync as failed_debits
 from billing.ledger.models import Account, TransferKind
 from billing.ledger.service import post
 from billing.participants.models import Participant, ParticipantProfileChange, SectorCategory
@@ -81,6 +82,7 @@ def set_price(
     params = {"cid": contribution.id, "due": quote.total, "excess": excess, "was": contribution.amount_due}
     if not conn.execute(text(_PRICE), params).rowcount:
         return None
+    failed_debits.months(conn, [contribution.id])
     conn.execute(text("DELETE FROM contribution_line WHERE contribution_id = :cid"), {"cid": contribution.id})
     conn.execute(
         text(

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, text
 
 from billing.contributions.models import PaidVia
 from billing.db import lock_rows
+from billing.failed_debits import sync as failed_debits
 
 _PAY = """
 UPDATE contribution SET amount_paid = amount_paid + :amount,
@@ -36,7 +37,10 @@ def pay(
         "now": now,
         "receipt": receipt_number,
     }
-    return bool(conn.execute(text(_PAY), params).rowcount)
+    if not conn.execute(text(_PAY), params).rowcount:
+        return False
+    failed_debits.months(conn, [contribution_id])
+    return True
 
 
 def unpay(conn: Connection, contribution_id: int, amount: int) -> bool:
@@ -59,19 +63,23 @@ def unpay(conn: Connection, contribution_id: int, amount: int) -> bool:
     if not changed:
         # The caller posts the transfer that goes with this: moving it without the month would split the books.
         raise RuntimeError(f"contribution {contribution_id} holds less than {amount} to take back")
+    failed_debits.months(conn, [contribution_id])
     return status == "waived"
 
 
 def waive(conn: Connection, contribution_id: int, reason: str) -> int | None:
     """Write off what a due contribution still owes: returns that amount (read in the same statement,
     so a payment or reversal meanwhile cannot make it stale), or None when it is not due."""
-    return conn.execute(
+    rest = conn.execute(
         text(
             "UPDATE contribution SET status = 'waived', waive_reason = :reason WHERE id = :cid AND status = 'due'"
             " RETURNING amount_due - amount_paid"
         ),
         {"cid": contribution_id, "reason": reason},
     ).scalar()
+    if rest is not None:
+        failed_debits.months(conn, [contribution_id])
+    return rest
 
 
 # From the debit engine's results (``tmp_results``): a succeeded attempt pays its month when the month

@@ -131,6 +131,19 @@ def last_due_month(today: date) -> date:
     return month if due_date_for(month) <= today else add_months(month, -1)
 
 
+def ends_on(unpaid_from: date, arrears_months: int) -> date:
+    """The day these rules end a membership whose oldest unpaid month is ``unpaid_from`` if nothing more
+    is paid: the due date of the month ``arrears_months`` later, when more than ``arrears_months``
+    months are unpaid."""
+    return due_date_for(add_months(unpaid_from, arrears_months))
+
+
+def oldest_unpaid_ending_by(day: date, arrears_months: int) -> date:
+    """The latest oldest unpaid month whose membership ends (``ends_on``) on or before ``day``: an oldest
+    unpaid month ends by ``day`` exactly when it is no later than this one (due dates keep month order)."""
+    return add_months(last_due_month(day), -arrears_months)
+
+
 def evaluate(engine: Engine, today: date, arrears_months: int) -> dict[str, int]:
     """Apply the lapse rules to everyone as of ``today``; returns the number of changes by new status."""
     with engine.begin() as conn:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from billing.coverage.models import CoverageEvent, CoverageEventKind
 from billing.errors import Conflict
+from billing.failed_debits import sync as failed_debits
 from billing.participants.models import CoverageStatus, Participant
 from billing.timeutil import month_start
 
@@ -135,6 +136,7 @@ def reregister(session: Session, participant: Participant, on: date) -> Coverage
         text("UPDATE contribution SET status = 'lapsed' WHERE participant_id = :p AND status = 'due' AND period < :s"),
         {"p": participant.id, "s": start},
     )
+    failed_debits.participants(conn, [participant.id or 0])
     return event
 
 
@@ -182,4 +184,5 @@ def reopen_stopped(session: Session, participant_id: int, on: date) -> int:
         ),
         {"p": participant_id, "on": on},
     )
+    failed_debits.participants(session.connection(), [participant_id])
     return int(result.rowcount)

@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import Connection, bindparam, text
 
 from billing.db import lock_rows
+from billing.failed_debits import sync as failed_debits
 from billing.timeutil import utcnow
 
 
@@ -95,6 +96,7 @@ def _reschedule(conn: Connection, attempt_ids: list[int], today: date) -> None:
         ).bindparams(bindparam("ids", expanding=True)),
         {"ids": attempt_ids, "today": today},
     )
+    failed_debits.attempts(conn, attempt_ids)
 
 
 # The pending attempts of a set of contributions with the batch each lies in, and whether it was sent.

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Date, bindparam, text
 from billing.contributions import settle as contributions
 from billing.debits.guards import CancelReason, cancel_unsent
 from billing.debits.policy import RetryPolicy
+from billing.failed_debits import sync as failed_debits
 from billing.gateways.base import ChargeResult, ChargeStatus
 from billing.gateways.failures import rule
 from billing.ledger.service import post_debit_receipts
@@ -265,6 +266,7 @@ def _resolve(
         cancel_unsent(conn, [row[1] for row in succeeded], CancelReason.contribution_settled, today)
     if unpaid:
         credit.apply(conn, {row[2] for row in unpaid}, today)
+    failed_debits.after_resolve(conn)
     if conn.dialect.name != "postgresql":
         conn.execute(text("DROP TABLE tmp_results"))
     return counts

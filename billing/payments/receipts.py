@@ -15,6 +15,7 @@ from billing.contributions.models import Contribution, ContributionStatus, PaidV
 from billing.db import violates
 from billing.debits.guards import CancelReason, cancel_unsent
 from billing.errors import Conflict, InvalidInput
+from billing.failed_debits import sync as failed_debits
 from billing.ledger.models import Account, TransferKind
 from billing.ledger.service import post
 from billing.payments.models import Receipt, ReceiptChannel
@@ -213,8 +214,10 @@ def record_for_months(
     bind = {**params, "rid": receipt.id, "account": ACCOUNT[channel].value, "today": today, "now": now}
     conn.execute(text(_POST_ALL.format(where=where)), bind)
     paid_on = "period" if paid_on_period else ":received_on"
+    queued = failed_debits.queued_among(conn, f"SELECT c.participant_id FROM contribution c WHERE {where}", params)
     changed = conn.execute(
         text(_PAY_ALL.format(where=where, paid_on=paid_on)),
         {**params, "via": via.value, "now": now, "number": number, "received_on": received_on},
     ).rowcount
+    failed_debits.participants(conn, queued)
     return int(changed)

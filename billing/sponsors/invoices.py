@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from billing.contributions.models import Contribution
 from billing.db import lock_rows
 from billing.errors import InvalidInput, NotFound
+from billing.failed_debits import sync as failed_debits
 from billing.ledger.models import Account
 from billing.pagination import PageQuery, paginate
 from billing.participants.models import Participant
@@ -134,8 +135,10 @@ def receive(
         bind = {**chosen, "invoice": invoice.id, "receipt_id": receipt_id, "today": today, "now": now}
         conn.execute(text(_POST_APPLIED), bind)
         # Sponsored months are never debited from the worker (planning takes self-paid ones only), so
-        # there is no attempt of theirs to cancel.
+        # there is no attempt of theirs to cancel; a member's own failed months may start later now.
+        queued = failed_debits.queued_among(conn, f"SELECT l.participant_id FROM ({_CHOSEN}) l", chosen)
         conn.execute(text(_PAY_CHOSEN), {**chosen, "paid_on": today, "now": now, "number": number})
+        failed_debits.participants(conn, queued)
         conn.execute(
             text("UPDATE sponsor_invoice SET unapplied = unapplied - :a WHERE id = :i"),
             {"a": int(applied), "i": invoice.id},

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
         case_pages,
         dashboard_pages,
         pages,
+        queue_pages,
         reconciliation_pages,
         worker,
     )

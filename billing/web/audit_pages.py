@@ -21,6 +21,7 @@ from billing.auth.service import list_users
 from billing.errors import field_errors
 from billing.settings import current
 from billing.web.access import bp, staff_page
+from billing.web.csv_cells import text_cell
 
 AUDITORS = (Role.admin, Role.finance)
 COLUMNS = [
@@ -55,9 +56,9 @@ def audit() -> Any:
 
 
 def _cell(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else "" if value is None else str(value)
-    # A spreadsheet runs a cell that starts with one of these as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return text_cell(
+        json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else "" if value is None else str(value)
+    )
 
 
 def _csv_rows(f: service.AuditFilter) -> Iterator[str]:

@@ -75,5 +75,6 @@ def home() -> Any:
         reports=role in (Role.manager, Role.admin),
         audit=role in (Role.finance, Role.admin),
         reconciliation=role in (Role.finance, Role.admin),
+        queue=role in (Role.finance, Role.admin),
         months=months,
     )
