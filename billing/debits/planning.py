@@ -123,7 +123,9 @@ def _plan_chunk(engine: Engine, run_id: int, today: date, batch_size: int, chunk
 def plan(engine: Engine, run_id: int, today: date, batch_size: int, chunk: int = 100_000) -> None:
     """Plan the run chunk by chunk, each committed at once so that workers can start on it. Several
     planners may call this together: the run's lock hands each chunk to one of them. The first chunk
-    is a few batches only: workers wait for nothing but it."""
+    is a few batches only, and each next one twice the last up to ``chunk``: while the workers charge
+    one chunk the next is planned, so they wait for nothing but the first (a full second chunk took
+    longer to plan than the first took to charge, and the workers waited)."""
     size = min(chunk, 4 * batch_size)
     while _plan_chunk(engine, run_id, today, batch_size, size):
-        size = chunk
+        size = min(chunk, 2 * size)
