@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, text
 
 from billing.contributions.models import PaidVia
-from billing.db import lock_rows
+from billing.db import ids_of, lock_rows
 
 _PAY = """
 UPDATE contribution SET amount_paid = amount_paid + :amount,
@@ -88,4 +88,4 @@ RETURNING contribution.id
 
 
 def pay_by_debit(conn: Connection, today: date, now: datetime) -> set[int]:
-    return {row[0] for row in conn.execute(text(_PAY_BY_DEBIT), {"today": today, "now": now})}
+    return ids_of(conn.execute(text(_PAY_BY_DEBIT), {"today": today, "now": now}))
