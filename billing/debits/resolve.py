@@ -162,6 +162,26 @@ def processed(counts: dict[str, int]) -> int:
     return counts.get("succeeded", 0) + counts.get("failed", 0) + counts.get("unknown", 0)
 
 
+# A failure's retry date, stop reason and notice, by (code, attempts sent, month, amount): a batch's
+# failures share a handful of these, and working each out again cost more than all its successes.
+_Outcome = tuple[date | None, str | None, str | None]
+
+
+def _failure(code: str, sent: int, period: date, amount: int, today: date, policy: RetryPolicy) -> _Outcome:
+    next_on: date | None = None
+    stop: str | None = None
+    params: str | None = None
+    class_policy = rule(code).policy
+    if class_policy.retry:
+        next_on = policy.next_retry(code, today, sent, period)
+    if next_on is None:
+        stop = "max_attempts" if class_policy.retry else code
+    if class_policy.notify_worker:
+        next_try = next_on.isoformat() if next_on else None
+        params = json.dumps({"code": code, "amount": amount, "period": period.isoformat(), "next_try": next_try})
+    return next_on, stop, params
+
+
 def _row(
     a: AttemptRow,
     r: ChargeResult,
@@ -170,6 +190,7 @@ def _row(
     today: date,
     policy: RetryPolicy,
     now: datetime,
+    failures: dict[tuple[str, int, date, int], _Outcome],
 ) -> tuple[object, ...]:
     code = r.failure_code.value if r.failure_code else None
     next_on: date | None = None
@@ -179,14 +200,11 @@ def _row(
     if status == "failed":
         assert code is not None
         period, skipped = context[a.contribution_id]
-        class_policy = rule(code).policy
-        if class_policy.retry:
-            next_on = policy.next_retry(code, today, a.attempt_no - skipped, period)
-        if next_on is None:
-            stop = "max_attempts" if class_policy.retry else code
-        if class_policy.notify_worker:
-            next_try = next_on.isoformat() if next_on else None
-            params = json.dumps({"code": code, "amount": a.amount, "period": period.isoformat(), "next_try": next_try})
+        key = (code, a.attempt_no - skipped, period, a.amount)
+        known = failures.get(key)
+        if known is None:
+            known = failures[key] = _failure(*key, today, policy)
+        next_on, stop, params = known
     elif status == "unknown":
         delay = rule(code).retry_after if code else None
         retry_at = now + (delay or timedelta(minutes=5))
@@ -220,6 +238,7 @@ def _resolve(
     counts = {"succeeded": tally["succeeded"], "failed": tally["failed"], "unknown": tally["unknown"], "changed": 0}
     failed = [a.contribution_id for a, st in zip(attempts, statuses, strict=True) if st == "failed"]
     context = _failure_context(conn, failed)
+    failures: dict[tuple[str, int, date, int], _Outcome] = {}
     rows = [
         (
             (
@@ -238,7 +257,7 @@ def _resolve(
                 None,
             )
             if status == "succeeded"  # nine rows in ten: nothing to reschedule or tell
-            else _row(a, r, status, context, today, policy, now)
+            else _row(a, r, status, context, today, policy, now, failures)
         )
         for a, r, status in zip(attempts, results, statuses, strict=True)
     ]
@@ -247,7 +266,8 @@ def _resolve(
     _create_temp(conn)
     _fill_temp(conn, rows)
     bind = {"today": today, "now": now}
-    changed = ids_of(conn.execute(text(_SETTLE_ATTEMPTS), bind))
+    ids = [row[0] for row in rows]
+    changed = ids_of(conn.execute(text(_SETTLE_ATTEMPTS), {**bind, "lo": min(ids), "hi": max(ids)}))
     late = len(changed) < len(rows)
     if late:
         # A duplicate, a stale outcome, or a webhook that got there first: those attempts stay as they are.
@@ -288,12 +308,15 @@ def _resolve(
 
 
 # Attempts: an unsettled one takes any outcome; a failed or cancelled one only a success (the gateway
-# took the money after all). The ids returned are the attempts that changed.
+# took the money after all). The ids returned are the attempts that changed. A worker's batch is a
+# range of ids: given its bounds, PostgreSQL reads the range once (a merge join) instead of looking up
+# each attempt, a fifth of the statement.
 _SETTLE_ATTEMPTS = """UPDATE debit_attempt SET status = r.status, failure_code = r.failure_code,
            gateway_reference = COALESCE(r.ref, debit_attempt.gateway_reference),
            resolved_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN :now ELSE NULL END
        FROM tmp_results r
-       WHERE debit_attempt.id = r.id AND (debit_attempt.status IN ('pending', 'unknown')
+       WHERE debit_attempt.id = r.id AND debit_attempt.id BETWEEN :lo AND :hi
+         AND (debit_attempt.status IN ('pending', 'unknown')
              OR (r.status = 'succeeded' AND debit_attempt.status IN ('failed', 'cancelled')))
        RETURNING debit_attempt.id"""
 
