@@ -14,8 +14,10 @@ A worker or scheduler serves its metrics on a port of its own (``BILLING_METRICS
 
 import os
 from collections import Counter as Counter_
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import compress
+from operator import itemgetter
 
 from prometheus_client import (
     REGISTRY,
@@ -51,19 +53,19 @@ JOBS = Counter("billing_jobs", "Scheduled job runs, by job and outcome", ["job",
 SCHEDULER_ACTIVE = Gauge("billing_scheduler_active", "1 while this scheduler process is the active one")
 
 
-def count_results(outcomes: Iterable[tuple[str, str | None, int]]) -> None:
-    """(outcome, failure code, amount) of each resolved attempt. Summed here first: a labelled
-    counter's increment takes a lock, and a batch holds thousands of attempts."""
-    counts: Counter_[tuple[str, str]] = Counter_()
-    collected = 0
-    for outcome, code, amount in outcomes:
-        counts[outcome, code or ""] += 1
-        if outcome == "succeeded":
-            collected += amount
-    for (outcome, code), n in counts.items():
-        ATTEMPTS.labels(outcome, code).inc(n)
+def count_results(results: Sequence[tuple[str, str | None]], amounts: Sequence[int]) -> None:
+    """The (outcome, failure code) of each resolved attempt (a ``ChargeResult`` begins with them) and
+    the attempts' amounts. Summed here first, with no Python per attempt: a labelled counter's
+    increment takes a lock, and a batch holds thousands of attempts."""
+    for (outcome, code), n in Counter_(map(_OUTCOME, results)).items():
+        ATTEMPTS.labels(outcome, code or "").inc(n)
+    collected = sum(compress(amounts, map("succeeded".__eq__, map(_FIRST, results))))
     if collected:
         COLLECTED.inc(collected)
+
+
+_OUTCOME = itemgetter(0, 1)
+_FIRST = itemgetter(0)
 
 
 _STATE = {

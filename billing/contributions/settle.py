@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, text
 
 from billing.contributions.models import PaidVia
-from billing.db import lock_rows
+from billing.db import ids_of, lock_rows
 from billing.failed_debits import sync as failed_debits
 
 _PAY = """
@@ -96,4 +96,4 @@ RETURNING contribution.id
 
 
 def pay_by_debit(conn: Connection, today: date, now: datetime) -> set[int]:
-    return {row[0] for row in conn.execute(text(_PAY_BY_DEBIT), {"today": today, "now": now})}
+    return ids_of(conn.execute(text(_PAY_BY_DEBIT), {"today": today, "now": now}))

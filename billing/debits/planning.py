@@ -61,12 +61,15 @@ ON CONFLICT (contribution_id, attempt_no) DO NOTHING
 """
 )
 
-_BATCHES = """
+# One batch per ``size`` ids of the chunk's attempts (consecutive but for a skipped conflict's gap),
+# each an index range. Numbering the chunk's rows instead sorted them twice, spilling to disk, and
+# scanned every earlier chunk's attempts (the statistics were taken on an empty table): at a million
+# mandates 8 s, beside 52 s for the chunks' inserts.
+_BATCH = """
 INSERT INTO debit_batch (run_id, first_attempt_id, last_attempt_id, size, status, claims)
 SELECT :run_id, MIN(id), MAX(id), COUNT(*), 'queued', 0
-FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / :size AS b
-      FROM debit_attempt WHERE id > :after AND run_id = :run_id) t
-GROUP BY b
+FROM debit_attempt WHERE id BETWEEN :lo AND :hi AND run_id = :run_id
+GROUP BY run_id
 """
 
 
@@ -106,7 +109,13 @@ def _plan_chunk(engine: Engine, run_id: int, today: date, batch_size: int, chunk
         }
         conn.execute(text(_FIRST), params)
         conn.execute(text(_RETRIES), params)
-        conn.execute(text(_BATCHES), {"run_id": run_id, "size": batch_size, "after": after})
+        last = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM debit_attempt")).scalar_one()
+        ranges = [
+            {"run_id": run_id, "lo": lo, "hi": min(lo + batch_size - 1, last)}
+            for lo in range(after + 1, last + 1, batch_size)
+        ]
+        if ranges:
+            conn.execute(text(_BATCH), ranges)
         conn.execute(text("UPDATE job_run SET planned_through = :hi WHERE id = :r"), {"hi": hi, "r": run_id})
         return True
 
@@ -114,7 +123,9 @@ def _plan_chunk(engine: Engine, run_id: int, today: date, batch_size: int, chunk
 def plan(engine: Engine, run_id: int, today: date, batch_size: int, chunk: int = 100_000) -> None:
     """Plan the run chunk by chunk, each committed at once so that workers can start on it. Several
     planners may call this together: the run's lock hands each chunk to one of them. The first chunk
-    is a few batches only: workers wait for nothing but it."""
+    is a few batches only, and each next one twice the last up to ``chunk``: while the workers charge
+    one chunk the next is planned, so they wait for nothing but the first (a full second chunk took
+    longer to plan than the first took to charge, and the workers waited)."""
     size = min(chunk, 4 * batch_size)
     while _plan_chunk(engine, run_id, today, batch_size, size):
-        size = chunk
+        size = min(chunk, 2 * size)

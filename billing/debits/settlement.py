@@ -120,7 +120,7 @@ def settle(
                 text("UPDATE debit_unsettled SET retry_at = :at, checks = checks + 1 WHERE attempt_id = :a"),
                 {"at": now + delay, "a": u.attempt.id},
             )
-    metrics.count_results([(r.status.value, r.failure_code, a.amount) for a, r in answered])
+    metrics.count_results([r for _, r in answered], [a.amount for a, _ in answered])
     counts["cancelled"] = len(cancelled)
     counts["waiting"] = len(waiting)
     return counts
