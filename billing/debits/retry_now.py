@@ -29,6 +29,7 @@ from billing.debits.execution import Batch, process
 from billing.debits.models import RunKind, RunStatus
 from billing.debits.policy import RetryPolicy
 from billing.errors import BillingError, Conflict, NotFound
+from billing.failed_debits import sync as failed_debits
 from billing.gateways.base import Gateway
 from billing.gateways.failures import FailureClass, rule
 from billing.mandates.models import LIVE_STATUSES
@@ -257,6 +258,7 @@ def plan(
         text("UPDATE debit_schedule SET attempts = :n, next_debit_on = NULL WHERE contribution_id = :c"),
         {"n": n, "c": contribution_id},
     )
+    failed_debits.months(conn, [contribution_id])  # the queue shows no retry date while this one is out
     return Planned(row.id, n, key, int(row.amount), batch_id, row.gateway)
 
 

@@ -11,7 +11,8 @@ from billing.auth.models import Role
 from tests.factories import staff
 from tests.failed_debits.builders import Attempt, Month, build_all
 from tests.reports.browser import browser
-from tests.web.test_browser import ARTIFACTS, _sign_in, _watch, server  # noqa: F401  (server: the live app)
+from tests.web.live import ARTIFACTS, watch
+from tests.web.live import sign_in_at as _sign_in
 
 MONTHS = [
     Month("Siti Aminah"),
@@ -21,7 +22,7 @@ MONTHS = [
 ]
 
 
-def test_finance_filters_bulk_assigns_and_exports_the_queue(server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_finance_filters_bulk_assigns_and_exports_the_queue(server) -> None:  # type: ignore[no-untyped-def]
     base, app = server
     build_all(app.extensions["billing.engine"], MONTHS)
     staff(app, Role.finance, username="ani")
@@ -29,7 +30,7 @@ def test_finance_filters_bulk_assigns_and_exports_the_queue(server) -> None:  # 
     with browser() as chromium:
         laptop = chromium.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
         page = laptop.new_page()
-        problems = _watch(page)
+        problems = watch(page)
         _sign_in(page, base, "ani")
         page.click("a[href='/staff/queue']")
         page.wait_for_url(f"{base}/staff/queue")
@@ -73,7 +74,7 @@ def test_finance_filters_bulk_assigns_and_exports_the_queue(server) -> None:  # 
 
         phone = chromium.new_context(viewport={"width": 390, "height": 844})
         page = phone.new_page()
-        problems = _watch(page)
+        problems = watch(page)
         _sign_in(page, base, "ani")
         page.goto(f"{base}/staff/queue?region=15")
         assert "Wulan Sari" in page.inner_text("table.queue")
