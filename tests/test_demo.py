@@ -33,6 +33,7 @@ def seed(app, tokens_file: Path, *, ok: bool = True) -> str:  # type: ignore[no-
     return result.output
 
 
+@pytest.mark.slow
 def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     tokens_file = tmp_path / "demo-tokens.txt"
     tokens_file.write_text("admin bk_from-another-database\n", encoding="utf-8")  # stale: replaced

@@ -8,6 +8,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -17,6 +19,7 @@ def _run(args: list[str | Path], **kw: object) -> subprocess.CompletedProcess[st
     return result
 
 
+@pytest.mark.slow
 def test_the_installed_wheel_migrates_and_reports(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     # No build isolation: hatchling comes from the test tools, so nothing is fetched.

@@ -86,6 +86,7 @@ def _fuzz(operation: Any, mode: schemathesis.GenerationMode, headers: dict[str, 
     return [f"{failure}\n  {curl}" for failure, curl in failures.items()]
 
 
+@pytest.mark.slow
 def test_api_answers_as_documented(fuzzed: tuple[Any, dict[str, str]]) -> None:
     app, headers = fuzzed
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)

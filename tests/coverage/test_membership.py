@@ -92,6 +92,7 @@ def test_registering_again_is_a_fresh_membership(engine) -> None:  # type: ignor
     assert refused.value.code == "membership_ended"
 
 
+@pytest.mark.slow
 def test_an_old_membership_is_never_debited(engine, settings) -> None:  # type: ignore[no-untyped-def]
     """Debits fail from January (no money): ended on 15 April. Registered again on 20 April with a
     funded account: April (the new membership's first month) and May are debited, January to March

@@ -10,6 +10,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from billing.db import make_engine
@@ -30,6 +31,7 @@ def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
+@pytest.mark.slow
 def test_sigkill_workers_never_double_charge(pg_url: str, tmp_path: Path) -> None:
     state = str(tmp_path / "bank.sqlite3")
     settings = Settings(database_url=pg_url, debit_batch_size=8, lease_seconds=2, log_level="WARNING")

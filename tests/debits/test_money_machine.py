@@ -86,6 +86,7 @@ class Worker:
         self.charged = False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 def test_money_is_once_in_the_books_and_once_at_the_bank(db_url, app, engine, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     client = app.test_client()

@@ -7,6 +7,7 @@ the claim is about the mean of three."""
 import random
 from datetime import date
 
+import pytest
 from sqlalchemy import Engine
 
 from billing.db import make_engine
@@ -44,6 +45,7 @@ def _simulate(url: str, strategy: str, tokens: list[str]) -> float:
     return rate
 
 
+@pytest.mark.slow
 def test_payday_aware_retries_recover_more(sqlite_url: str) -> None:
     # The simulator's default mix: wages around the 25th, civil servants on the 1st, weekly traders,
     # daily drivers, struggling workers and savers.

@@ -80,6 +80,7 @@ def _charged_once(pg_url: str, settings: Settings, state: str, expected: int) ->
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_batch_in_hand_and_stops(pg_url: str, tmp_path: Path) -> None:
     settings = _plan(pg_url, 120, batch_size=8)  # 15 batches
     state, log = str(tmp_path / "bank.sqlite3"), tmp_path / "worker.log"
@@ -106,6 +107,7 @@ def test_sigterm_finishes_the_batch_in_hand_and_stops(pg_url: str, tmp_path: Pat
     _charged_once(pg_url, settings, state, 120)
 
 
+@pytest.mark.slow
 def test_the_worker_outlives_the_database_dropping_its_connections(pg_url: str, tmp_path: Path) -> None:
     settings = _plan(pg_url, 160, batch_size=8)
     state, log = str(tmp_path / "bank.sqlite3"), tmp_path / "worker.log"
@@ -157,6 +159,7 @@ def test_a_database_error_is_logged_and_the_worker_goes_on_after_a_backoff(monke
     assert calls[2] - calls[0] >= 0.15  # it waited between tries
 
 
+@pytest.mark.slow
 def test_a_batch_slower_than_its_lease_is_not_taken_over(pg_url: str, tmp_path: Path) -> None:
     settings = _plan(pg_url, 24, batch_size=8)
     state, log = str(tmp_path / "bank.sqlite3"), tmp_path / "worker.log"

@@ -49,6 +49,14 @@ def _drop(name: str) -> None:
     admin.dispose()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # On several processes (./dev.sh test), the tests reading the scenario all go to one, which builds it once.
+    for item in items:
+        if "bangka" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("bangka"))
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def bangka(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     url, pg_name = _new_database(request.param, tmp_path_factory)

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 
 from billing.gateways.simulator.codes import SUCCESS
@@ -46,6 +47,7 @@ def _kill_after(env: dict[str, str], seconds: float) -> None:
     proc.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_killed_and_resumed_equals_uninterrupted(app, engine, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bank = tmp_path / "bank-killed.sqlite3"
     env = {

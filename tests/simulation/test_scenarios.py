@@ -22,6 +22,7 @@ def test_every_shipped_scenario_has_headline_figures() -> None:
     assert sorted(HEADLINED) == ["jambi-2024", "pangkalpinang-2024", "quickstart"]
 
 
+@pytest.mark.slow
 def test_quickstart_reproduces_its_headline(app, client, engine) -> None:  # type: ignore[no-untyped-def]
     check_headline(app, client, engine, "quickstart")
 
@@ -33,6 +34,7 @@ def pg_app(pg_url: str) -> Iterator[Flask]:
     app.extensions["billing.engine"].dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in HEADLINED if n != "quickstart"])
 def test_scenario_reproduces_its_headline_on_postgresql(pg_app: Flask, name: str) -> None:
     check_headline(pg_app, pg_app.test_client(), pg_app.extensions["billing.engine"], name)
