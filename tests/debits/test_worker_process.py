@@ -210,8 +210,11 @@ def test_lease_renewal_fails_once_another_worker_holds_the_batch(pg_url: str) ->
     engine.dispose()
 
 
+DOWN_SECONDS = 3.0
+
+
 def _restart_postgresql(url: str) -> None:
-    """Restart the local Debian cluster that serves ``url`` (as CI and the developer machines run it)."""
+    """Stop, and after a pause start, the local Debian cluster serving ``url`` (as CI and developers run it)."""
     port = make_url(url).port or 5432
     clusters = []
     if shutil.which("pg_lsclusters") is not None:
@@ -223,8 +226,13 @@ def _restart_postgresql(url: str) -> None:
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
     version, name = clusters[0]
-    cmd = ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"]
-    subprocess.run(cmd, check=True, timeout=120, capture_output=True)
+    for action in ("stop", "start"):
+        cmd = ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action]
+        subprocess.run(cmd, check=True, timeout=120, capture_output=True)
+        if action == "stop":
+            # Down longer than a batch takes at the bank (0.8 s), so every worker meets the outage;
+            # a bare restart can fall between two of a worker's queries and prove nothing.
+            time.sleep(DOWN_SECONDS)
 
 
 def _count(engine, sql: str) -> int | None:  # type: ignore[no-untyped-def]
@@ -244,6 +252,7 @@ def test_workers_survive_a_postgresql_restart_mid_run(pg_url: str, tmp_path: Pat
     remaining = "SELECT COUNT(*) FROM debit_batch WHERE status <> 'done'"
     try:
         _wait(lambda: (_count(engine, "SELECT COUNT(*) FROM debit_batch WHERE status = 'done'") or 0) >= 3, 60, log)
+        assert (_count(engine, remaining) or 0) > 0  # the outage falls mid-run
         _restart_postgresql(pg_url)
         _wait(lambda: _count(engine, remaining) == 0, 120, log)
         assert [w.poll() for w in workers] == [None, None, None], log.read_text()[-3000:]  # no worker lost
