@@ -120,9 +120,7 @@ ORDER BY a.id
 
 
 # For this transaction only, in one round trip.
-_LOOKUPS_ONLY = (
-    "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
-)
+_LOOKUPS_ONLY = "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
 
 
 def _guarded(
