@@ -90,6 +90,7 @@ class DebitAttempt(SQLModel, table=True):
     payment_method: str = Field(max_length=255)
     status: AttemptStatus = enum_field(AttemptStatus, default=AttemptStatus.pending)
     failure_code: str | None = Field(default=None, max_length=40)
+    gateway_code: str | None = Field(default=None, max_length=40)  # the gateway's own code of a failure
     gateway_reference: str | None = Field(default=None, max_length=80)
     created_at: datetime = created_at()
     resolved_at: datetime | None = timestamp()

@@ -9,8 +9,8 @@ was settled meanwhile, the failed months are rescheduled or stopped, and, as the
 policy (``gateways.failures.CLASS_POLICY``) says, mandates are suspended and workers told.
 
 ``tmp_results``: id (attempt), contribution_id, participant_id, mandate_id, attempt_no, amount, status,
-failure_code, ref, next_on, stop, retry_at, params (a notice's), target ('credit' for a success that
-pays no month)."""
+failure_code, ref, next_on, stop, retry_at, params (a notice's), gateway_code (the gateway's own code of
+a failure or unknown), target ('credit' for a success that pays no month)."""
 
 import json
 from collections import Counter
@@ -74,7 +74,7 @@ def _failure_context(conn: Connection, contribution_ids: list[int]) -> dict[int,
 
 _COLUMNS = (
     "id, contribution_id, participant_id, mandate_id, attempt_no, amount, status, failure_code, ref, next_on, stop,"
-    " retry_at, params"
+    " retry_at, params, gateway_code"
 )
 
 
@@ -93,6 +93,7 @@ _COPY_TYPES = [
     "text",
     "timestamptz",
     "text",
+    "text",
 ]
 
 
@@ -102,7 +103,8 @@ def _create_temp(conn: Connection) -> None:
     columns = (
         "id BIGINT, contribution_id BIGINT, participant_id INTEGER, mandate_id INTEGER,"
         " attempt_no INTEGER, amount BIGINT, status VARCHAR(16), failure_code VARCHAR(40), ref VARCHAR(80),"
-        f" next_on DATE, stop VARCHAR(40), retry_at {timestamp}, params {json_type}, target VARCHAR(8)"
+        f" next_on DATE, stop VARCHAR(40), retry_at {timestamp}, params {json_type}, gateway_code VARCHAR(40),"
+        " target VARCHAR(8)"
     )
     if pg:
         # Made once per connection and emptied by each commit (SQLite has no ON COMMIT): creating and
@@ -125,7 +127,7 @@ def _fill_temp(conn: Connection, rows: list[tuple[object, ...]]) -> None:
             for row in rows:
                 copy.write_row(row)
     else:
-        conn.exec_driver_sql(f"INSERT INTO tmp_results ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        conn.exec_driver_sql(f"INSERT INTO tmp_results ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 def _classify(result: ChargeResult) -> str:
@@ -242,6 +244,7 @@ def _row(
         stop,
         retry_at,
         params,
+        r.raw_code[:40] if r.raw_code else None,
     )
 
 
@@ -271,6 +274,7 @@ def _resolve(
                 status,
                 None,
                 r.gateway_reference,
+                None,
                 None,
                 None,
                 None,
@@ -332,6 +336,7 @@ def _resolve(
 # PostgreSQL would read the range once instead of looking up each attempt, a fifth less; but planned
 # on the attempts' statistics from before the run, it may as well scan the results once per attempt.)
 _SETTLE_ATTEMPTS = """UPDATE debit_attempt SET status = r.status, failure_code = r.failure_code,
+           gateway_code = r.gateway_code,
            gateway_reference = COALESCE(r.ref, debit_attempt.gateway_reference),
            resolved_at = CASE WHEN r.status IN ('succeeded', 'failed') THEN :now ELSE NULL END
        FROM tmp_results r

@@ -33,6 +33,7 @@ class FailedDebit(SQLModel, table=True):
     mandate_id: int  # the attempt's: its display (BRI ••••1234) is read from there when shown
     outcome: AttemptStatus = enum_field(AttemptStatus)  # failed or unknown
     failure_code: str | None = Field(default=None, max_length=40)
+    gateway_code: str | None = Field(default=None, max_length=40)  # the gateway's own, e.g. 4035414
     gateway: str = Field(max_length=32)
     channel: MandateChannel = enum_field(MandateChannel)
     attempted_on: date  # the business day of the attempt's run

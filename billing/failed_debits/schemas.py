@@ -134,6 +134,7 @@ class QueueRow(BaseModel):
     attempted_on: date
     outcome: Outcome
     failure_code: str | None
+    gateway_code: str | None = Field(description="Kode asli gateway / The gateway's own code, e.g. 4035414")
     failure_class: FailureClass | None
     failure_label_id: str
     failure_label_en: str

@@ -291,6 +291,7 @@ class _Rows:
             "attempted_on": r.attempted_on,
             "outcome": outcome,
             "failure_code": r.failure_code,
+            "gateway_code": r.gateway_code,
             "failure_class": cls,
             "failure_label_id": label_id,
             "failure_label_en": label_en,

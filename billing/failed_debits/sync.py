@@ -29,7 +29,8 @@ SQLITE_CHUNK = 10_000
 
 COLUMNS = (
     "contribution_id, participant_id, full_name, region_code, ecosystem, period, amount, attempt_id, attempt_no,"
-    " mandate_id, outcome, failure_code, gateway, channel, attempted_on, next_retry_on, stopped_reason, unpaid_from"
+    " mandate_id, outcome, failure_code, gateway_code, gateway, channel, attempted_on, next_retry_on, stopped_reason,"
+    " unpaid_from"
 )
 
 # The latest answered attempt of each due month, when it failed or is unknown; pending and cancelled
@@ -45,7 +46,7 @@ WITH months AS MATERIALIZED (
 )
 {insert}
 SELECT c.id, c.participant_id, p.full_name, p.region_code, p.ecosystem, c.period, c.owed,
-       a.id, a.attempt_no, a.mandate_id, a.status, a.failure_code, a.gateway, m.channel,
+       a.id, a.attempt_no, a.mandate_id, a.status, a.failure_code, a.gateway_code, a.gateway, m.channel,
        COALESCE(r.run_date, date(a.created_at)), s.next_debit_on, s.stopped_reason,
        COALESCE((SELECT MIN(u.period) FROM contribution u
                  WHERE u.participant_id = c.participant_id AND u.status = :due AND u.period >= p.membership_from),

@@ -30,7 +30,7 @@ from billing.web.csv_cells import text_cell
 CSV_COLUMNS = [
     "contribution_id", "participant_id", "participant_name", "nik", "region_code", "region_name", "ecosystem",
     "channel", "display", "gateway", "amount", "period", "attempt_no", "attempted_on", "outcome", "failure_code",
-    "failure_class", "failure_label_id", "next_retry_on", "stopped_reason", "coverage_ends_on",
+    "gateway_code", "failure_class", "failure_label_id", "next_retry_on", "stopped_reason", "coverage_ends_on",
     "days_until_coverage_ends", "assignee_id", "assignee_name",
 ]  # fmt: skip
 

@@ -74,6 +74,8 @@ def test_the_queue_follows_the_engine_and_every_change_of_a_month(engine, settin
     assert set(rows) == {months[n] for n in ("broke", "payday", "closed", "limit")}
     closed = rows[months["closed"]]
     assert (closed["outcome"], closed["failure_code"]) == ("failed", "account_closed")
+    # The bank's own answer is kept beside ours: SNAP's 403 + service 54 + case 18, "Inactive Account".
+    assert closed["gateway_code"] == "4035418"
 
     world.day(date(2024, 6, 14))  # retries of the soft failures
     rows = assert_exact(engine)
