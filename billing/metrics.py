@@ -34,6 +34,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from billing.debits.models import RunStatus
+
 ATTEMPTS = Counter(
     "billing_debit_attempts", "Debit attempts resolved, by outcome and failure code", ["outcome", "failure_code"]
 )
@@ -68,14 +70,16 @@ _OUTCOME = itemgetter(0, 1)
 _FIRST = itemgetter(0)
 
 
+_COMPLETED = RunStatus.completed.value
+
 _STATE = {
     "batches": """SELECT CASE WHEN status = 'queued' THEN 'queued'
                                WHEN lease_expires_at < :now THEN 'expired' ELSE 'leased' END, COUNT(*)
                   FROM debit_batch WHERE status <> 'done' GROUP BY 1""",
     "unknown": """SELECT COUNT(*), MIN(a.created_at) FROM debit_unsettled u JOIN debit_attempt a ON a.id = u.attempt_id
                   WHERE a.status = 'unknown'""",
-    "runs": "SELECT kind, COUNT(*), MIN(started_at) FROM job_run WHERE status <> 'done' GROUP BY kind",
-    "last_run": """SELECT started_at, finished_at FROM job_run WHERE kind = 'debit' AND status = 'done'
+    "runs": f"SELECT kind, COUNT(*), MIN(started_at) FROM job_run WHERE status <> '{_COMPLETED}' GROUP BY kind",
+    "last_run": f"""SELECT started_at, finished_at FROM job_run WHERE kind = 'debit' AND status = '{_COMPLETED}'
                    ORDER BY finished_at DESC LIMIT 1""",
     "notices": "SELECT COUNT(*) FROM notice WHERE sent_at IS NULL",
 }

@@ -63,6 +63,9 @@ def test_the_web_apps_metrics_show_the_debit_engine(client, engine, settings) ->
     assert _value(after, "billing_debit_unknown_attempts") == 1  # the timeout waits for the settlement job
     assert _value(after, "billing_debit_unknown_oldest_seconds") >= 0
     assert _value(after, "billing_debit_batch_seconds_count") >= 3
+    # Every batch is done: the run is completed, no longer unfinished, and it is the last run measured.
+    assert _value(after, "billing_job_runs_unfinished", kind="debit") == 0
+    assert ("billing_debit_last_run_seconds", ()) in after
 
 
 def test_a_database_that_does_not_answer_is_a_gauge_not_a_failed_scrape() -> None:
