@@ -4,7 +4,8 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://bpu-autodebit.example/problems/"
@@ -120,6 +121,39 @@ _HTTP_CODES = {
 }
 
 
+# SQLSTATEs after which the same request, sent again, succeeds: two transactions locked the same rows in
+# opposite orders (the database broke the tie by rolling this one back), or the server is away.
+_TRY_AGAIN = {"40P01", "40001"}
+_AWAY = ("08", "57P")
+
+
+def database_problem(exc: DBAPIError) -> Response | None:
+    """503 with ``Retry-After`` when the database refused this transaction only for now (nothing of it
+    was written); None for any other database error, which is a bug."""
+    state = str(getattr(exc.orig, "sqlstate", "") or "")
+    if state in _TRY_AGAIN:
+        code, detail = (
+            "try_again",
+            (
+                "Permintaan lain mengubah data yang sama; tidak ada yang diubah, kirim lagi. / Another request "
+                "changed the same records; nothing was changed, send it again."
+            ),
+        )
+    elif exc.connection_invalidated or state.startswith(_AWAY):
+        code, detail = (
+            "database_unavailable",
+            (
+                "Basis data sedang tidak terjangkau; tidak ada yang diubah, coba lagi. / The database cannot be "
+                "reached; nothing was changed, try again."
+            ),
+        )
+    else:
+        return None
+    resp = problem(503, code, "Coba lagi / Try again", detail)
+    resp.headers["Retry-After"] = "1" if code == "try_again" else "5"
+    return resp
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(BillingError)
     def _billing_error(exc: BillingError) -> Response:
@@ -134,6 +168,11 @@ def register_error_handlers(app: Flask) -> None:
         # flask-openapi3 aborts with a ready-made response (our validation problem): pass it through.
         if exc.response is not None:
             return exc.response
+        # The request's commit (an after_request hook) failed: Flask hands that over as a 500.
+        if isinstance(exc, InternalServerError) and isinstance(exc.original_exception, DBAPIError):
+            found = database_problem(exc.original_exception)
+            if found is not None:
+                return found
         status = exc.code or 500
         code, title, detail = _HTTP_CODES.get(status, ("http_error", exc.name, exc.name))
         # werkzeug's stock descriptions are English only; a description given to abort() is kept.
@@ -145,6 +184,17 @@ def register_error_handlers(app: Flask) -> None:
             if name.lower() != "content-type":
                 resp.headers[name] = value
         return resp
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError) -> Response:
+        from billing import db
+
+        db.rollback_session()
+        found = database_problem(exc)
+        if found is None:
+            return _unexpected(exc)
+        app.logger.warning("database_refused_request: %s", type(exc.orig).__name__)
+        return found
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

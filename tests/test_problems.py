@@ -3,8 +3,11 @@
 import json
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from billing.auth.guard import PUBLIC_ATTR, ROLES_ATTR
 from billing.auth.models import Role
@@ -145,3 +148,52 @@ def test_out_of_range_ids_are_not_server_errors(app, client, endpoint, method, n
     # 405 when the number falls through to a rule with a string parameter and other methods.
     assert resp.status_code in (404, 405, 422), (resp.status_code, resp.get_data(as_text=True))
     assert resp.mimetype == "application/problem+json"
+
+
+def _refused(orig: Exception) -> OperationalError:
+    return OperationalError("UPDATE contribution SET ...", {}, orig)
+
+
+def _fail_once(monkeypatch: pytest.MonkeyPatch, where: str, error: Exception) -> None:
+    """The request's first ``Session.<where>`` raises ``error``; later ones (the audit of the refusal,
+    committed apart) run as usual."""
+    real = getattr(Session, where)
+    raised: list[bool] = []
+
+    def fake(self: Session, *args: Any, **kwargs: Any) -> Any:
+        if not raised:
+            raised.append(True)
+            raise error
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, where, fake)
+
+
+@pytest.mark.parametrize(
+    ("orig", "code", "retry_after"),
+    [
+        (psycopg.errors.DeadlockDetected("deadlock detected"), "try_again", "1"),
+        (psycopg.errors.SerializationFailure("could not serialize access"), "try_again", "1"),
+        (psycopg.errors.AdminShutdown("terminating connection"), "database_unavailable", "5"),
+    ],
+)
+def test_a_transaction_the_database_refused_for_now_is_503_with_retry_after(
+    app, client, admin, engine, monkeypatch, orig: Exception, code: str, retry_after: str
+) -> None:  # type: ignore[no-untyped-def]
+    # As in production: an error of an after_request hook (the commit) is answered, not re-raised.
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    # Raised where the database raises it: in the view's flush, and in the request's commit.
+    for where in ("flush", "commit"):
+        with monkeypatch.context() as m:
+            _fail_once(m, where, _refused(orig))
+            resp = client.post("/api/v1/participants", json=participant_body(), headers=admin)
+        body = assert_problem(resp, 503, code)
+        assert resp.headers["Retry-After"] == retry_after, where
+        assert "nothing was changed" in body["detail"]
+        assert participants_count(engine) == 0
+
+
+def test_any_other_database_error_is_still_a_500(client, admin, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _fail_once(monkeypatch, "flush", _refused(Exception("bug")))
+    assert_problem(client.post("/api/v1/participants", json=participant_body(), headers=admin), 500, "internal_error")
+    assert participants_count(engine) == 0
