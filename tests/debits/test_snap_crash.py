@@ -5,10 +5,6 @@ clean. PostgreSQL, several worker processes."""
 
 import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,6 +18,7 @@ from billing.ledger.verify import verify
 from billing.settings import Settings
 from billing.timeutil import utcnow
 from schedulers import jobs
+from tests.debits.killing import kill_until_done
 from tests.debits.world import enrol, rows
 from tests.gateways.snap.conftest import Keys, make_keys, settings_for
 
@@ -29,11 +26,6 @@ DAY = date(2024, 6, 5)
 PEOPLE = 90
 MAX_KILLS = 4
 METHODS = ["sim_ok"] * 6 + ["sim_insufficient_funds", "sim_timeout_then_ok", "sim_timeout_before_charge"]
-
-
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    cmd = [str(Path(sys.executable).parent / "billing"), "worker", "--poll", "0.2"]
-    return subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 @pytest.fixture
@@ -72,33 +64,8 @@ def test_sigkill_snap_workers_never_double_charge(pg_url: str, tmp_path: Path, k
             "BILLING_LEASE_SECONDS": "2",
             "BILLING_LOG_LEVEL": "WARNING",
         }
-        log = tmp_path / "workers.log"
         rng = random.Random(11)
-        workers = [_worker(env, log) for _ in range(3)]
-        kills = 0
-        deadline = time.monotonic() + 240
-        try:
-            while time.monotonic() < deadline:
-                if rows(engine, "SELECT COUNT(*) FROM debit_batch WHERE status <> 'done'")[0][0] == 0:
-                    break
-                time.sleep(rng.uniform(0.3, 1.0))
-                if kills == MAX_KILLS:
-                    continue
-                owners = {o for (o,) in rows(engine, "SELECT lease_owner FROM debit_batch WHERE status = 'claimed'")}
-                busy = [i for i, w in enumerate(workers) if any(o.endswith(f":{w.pid}") for o in owners)]
-                if not busy:
-                    continue
-                victim = rng.choice(busy)
-                workers[victim].send_signal(signal.SIGKILL)
-                workers[victim].wait()
-                kills += 1
-                workers[victim] = _worker(env, log)
-            else:
-                raise AssertionError(f"the run did not finish; worker log:\n{log.read_text()[-3000:]}")
-        finally:
-            for w in workers:
-                w.send_signal(signal.SIGKILL)
-                w.wait()
+        kills = kill_until_done(engine, env, tmp_path / "workers.log", rng, MAX_KILLS, pause=(0.3, 1.0))
         assert kills >= 2, kills
 
         gateway = SnapGateway(settings_for(face.url, keys))
