@@ -241,9 +241,8 @@ class SnapFace:
         new = before is None and record is not None
         if record is not None and new and account in PROCESSING_METHODS and record.moved_money:
             self.in_progress[key] = REF_PREFIX + key
-        notifies = [self.notify_body(record)] if new and record is not None else []
-        if new and key in self.in_progress:
-            notifies = []  # the notify comes when the debit settles
+        # A new outcome is notified at once; a debit in progress, when it settles.
+        notifies = [self.notify_body(record)] if record is not None and new and key not in self.in_progress else []
         ref = REF_PREFIX + key if record is not None else None
         fields = {"partnerReferenceNo": key, **({"referenceNo": ref} if ref else {})}
         if result.status is ChargeStatus.unknown:
