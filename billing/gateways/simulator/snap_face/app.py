@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from billing.gateways.simulator.background import Background
 from billing.gateways.simulator.snap_face.face import Answer, SnapFace
 from billing.gateways.simulator.stripe_face.face import simulated_day
 from billing.gateways.snap.client import CLOCK_HEADER
@@ -36,8 +37,7 @@ class SnapFaceConfig:
     notify_url: str | None = None
     notify_tries: int = 3
     deliveries: deque[Delivery] = field(default_factory=lambda: deque(maxlen=KEPT))
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    _session: aiohttp.ClientSession | None = None
+    background: Background = field(default_factory=Background)
 
 
 FACE = web.AppKey("snap_face", SnapFaceConfig)
@@ -67,16 +67,10 @@ async def _handle(request: web.Request) -> web.Response:
     for notify in answer.notifies:
         _emit(cfg, notify)
     if answer.settle is not None and cfg.face.processing_s > 0:
-        _spawn(cfg, _settle_later(cfg, answer.settle))
+        cfg.background.spawn(_settle_later(cfg, answer.settle))
     if answer.stall:
         await asyncio.sleep(cfg.stall_s)
     return _response(answer)
-
-
-def _spawn(cfg: SnapFaceConfig, coro: Any) -> None:
-    task = asyncio.ensure_future(coro)
-    cfg._tasks.add(task)
-    task.add_done_callback(cfg._tasks.discard)
 
 
 async def _settle_later(cfg: SnapFaceConfig, key: str) -> None:
@@ -88,21 +82,22 @@ async def _settle_later(cfg: SnapFaceConfig, key: str) -> None:
 
 def _emit(cfg: SnapFaceConfig, body: dict[str, Any]) -> None:
     if cfg.notify_url is not None:
-        _spawn(cfg, _deliver(cfg, body))
+        cfg.background.spawn(_deliver(cfg, body))
 
 
 async def _deliver(cfg: SnapFaceConfig, body: dict[str, Any]) -> None:
     """Signed at each try (a fresh X-TIMESTAMP and X-EXTERNAL-ID), retried with backoff."""
     assert cfg.notify_url is not None
     path = urlsplit(cfg.notify_url).path
+    session = cfg.background.session
     for n in range(cfg.notify_tries):
         payload, headers = cfg.face.sign_notify(body, path)
         record = Delivery(body, payload, headers)
         cfg.deliveries.append(record)
-        if cfg._session is None:
+        if session is None:
             return
         try:
-            async with cfg._session.post(cfg.notify_url, data=payload, headers=headers) as resp:
+            async with session.post(cfg.notify_url, data=payload, headers=headers) as resp:
                 record.status = resp.status
                 if resp.status < 300:
                     return
@@ -111,22 +106,9 @@ async def _deliver(cfg: SnapFaceConfig, body: dict[str, Any]) -> None:
         await asyncio.sleep(0.5 * 2**n)
 
 
-async def _open_session(app: web.Application) -> None:
-    app[FACE]._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-
-
-async def _close(app: web.Application) -> None:
-    cfg = app[FACE]
-    for task in list(cfg._tasks):
-        task.cancel()
-    if cfg._session is not None:
-        await cfg._session.close()
-
-
 def make_app(cfg: SnapFaceConfig) -> web.Application:
     app = web.Application()
     app[FACE] = cfg
     app.router.add_route("*", "/{tail:.*}", _handle)
-    app.on_startup.append(_open_session)
-    app.on_cleanup.append(_close)
+    cfg.background.attach(app)
     return app
