@@ -219,7 +219,7 @@ def test_binding_with_otp_then_unbinding_stops_the_debits(gateway: SnapGateway, 
     assert gateway.charge(req(token, "b-1")).status is ChargeStatus.succeeded  # a replay still answers the first
     assert bank(face).debits("sim_ok") == 1
     after = gateway.retrieve_setup(started.reference)
-    assert after is not None and (after.status, after.failure_code) == (SetupStatus.failed, "UNBOUND")
+    assert after is not None and (after.status, after.failure_code) == (SetupStatus.failed, "unbound")
     assert gateway.retrieve_setup("sim_seti_none") is None
 
 
