@@ -55,6 +55,7 @@ TOKEN_PREFIX = "snaptok_"
 REFUND_PREFIX = "sim_rf_"
 UNBOUND = "unbound"
 KEPT = 100_000
+WIB_OFFSET_S = 7 * 3600
 SERVICES = {
     TOKEN_PATH: "73",
     PAYMENT_PATH: "54",
@@ -109,7 +110,7 @@ class SnapFace:
         self.max_skew_s = max_skew_s
         self.now = now
         self.tokens: dict[str, float] = {}  # access token → when it expires
-        self._external: tuple[str, set[str]] = ("", set())  # today's X-EXTERNAL-IDs
+        self._external: tuple[int, set[str]] = (0, set())  # today's X-EXTERNAL-IDs
         self.requests = 0
         self.payments: Counter[str] = Counter()  # payment requests per partnerReferenceNo
         self.refusals: Counter[str] = Counter()  # refused requests per reason
@@ -199,7 +200,7 @@ class SnapFace:
         external = h.get("x-external-id", "")
         if not external or len(external) > 36:
             return _snap(400, service, "02", "Invalid Mandatory Field X-EXTERNAL-ID")
-        today = datetime.fromtimestamp(self.now(), wire.WIB).date().isoformat()
+        today = int(self.now() + WIB_OFFSET_S) // 86_400  # the WIB day, as a number
         if self._external[0] != today:
             self._external = (today, set())
         seen = self._external[1]
@@ -242,7 +243,7 @@ class SnapFace:
         if record is not None and new and account in PROCESSING_METHODS and record.moved_money:
             self.in_progress[key] = REF_PREFIX + key
         # A new outcome is notified at once; a debit in progress, when it settles.
-        notifies = [self.notify_body(record)] if record is not None and new and key not in self.in_progress else []
+        notifies = [self.notify_body(record, new)] if record is not None and new and key not in self.in_progress else []
         ref = REF_PREFIX + key if record is not None else None
         fields = {"partnerReferenceNo": key, **({"referenceNo": ref} if ref else {})}
         if result.status is ChargeStatus.unknown:
@@ -276,14 +277,15 @@ class SnapFace:
             return None  # not one of this bank's references
         return key if isinstance(key, str) and key else None
 
-    def transaction(self, record: ChargeRecord) -> dict[str, Any]:
-        """A payment as the status inquiry, the notify and the list of transactions report it."""
+    def transaction(self, record: ChargeRecord, new: bool = False) -> dict[str, Any]:
+        """A payment as the status inquiry, the notify and the list of transactions report it (a
+        ``new`` one has no refunds yet)."""
         key = record.idempotency_key
         if not record.moved_money:
             status = "06"
         elif key in self.in_progress:
             status = "03"
-        elif self.bank.held(key) == 0 and any(r.charge_key == key for r in self.bank.reversals()):
+        elif not new and self.bank.held(key) == 0 and any(r.charge_key == key for r in self.bank.reversals()):
             status = "04"
         else:
             status = "00"
@@ -303,8 +305,8 @@ class SnapFace:
             body["paidTime"] = wire.timestamp(datetime.combine(record.day, clock_time(12), wire.WIB))
         return body
 
-    def notify_body(self, record: ChargeRecord) -> dict[str, Any]:
-        body = {**self.transaction(record), "additionalInfo": {}}
+    def notify_body(self, record: ChargeRecord, new: bool = False) -> dict[str, Any]:
+        body = {**self.transaction(record, new), "additionalInfo": {}}
         del body["serviceCode"]
         self.notified.append(body)
         return body
