@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from billing.debits.execution import DayClock
-from billing.debits.service import run_debits
+from billing.debits.service import run_debits, start_debit_run
+from billing.gateways.base import ChargeRequest
 from billing.gateways.simulator.snap_face import SnapFaceServer
 from billing.gateways.snap import signing, wire
 from billing.gateways.snap.client import SnapGateway
@@ -104,18 +105,37 @@ def test_callbacks_duplicated_contradicted_and_forged(client, engine, settings, 
         gateway.close()
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_a_callback_before_the_attempt_is_known_waits(client, engine, settings, face, keys, snap_env) -> None:  # type: ignore[no-untyped-def]
-    """Out of order: the callback names a payment our books do not know yet: kept pending, applied by
-    the settlement job once the attempt exists."""
-    body = {
-        "originalPartnerReferenceNo": "999-1",
-        "originalReferenceNo": "sim_ch_999-1",
-        "latestTransactionStatus": "00",
-        "amount": wire.amount(16_800),
-    }
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_callback_before_the_attempt_is_known_waits_for_it(client, engine, settings, face, keys, snap_env) -> None:  # type: ignore[no-untyped-def]
+    """Out of order: the bank's callback names a payment before our books have its attempt (a run
+    planned after another process sent it). It is kept pending; the settlement job applies it once
+    the attempt exists, and the engine never sends that payment again."""
+    enrol(engine, START, "sim_ok", debit_day=DAY.day, gateway="snap")
+    ctx = jobs.JobContext(settings.model_copy(update={"gateway": "snap"}), engine)
+    jobs.generate_contributions(ctx, DAY)
+    [(cid,)] = rows(engine, "SELECT id FROM contribution WHERE period = '2026-01-01'")
+    key = f"ct{cid}-1"  # the key the planning gives the month's first attempt
+    bank = face.snap_face.bank
+    bank.charge(ChargeRequest(amount=16_800, payment_method="sim_ok", idempotency_key=key))
+    record = bank.store.get(key)
+    assert record is not None and record.moved_money
+    body = face.snap_face.notify_body(record)  # what the bank notifies of it
     status, got = deliver(client, *face.snap_face.sign_notify(body, NOTIFY_PATH))
     assert (status, got["status"]) == (200, "pending")
-    assert rows(engine, "SELECT gateway, event_id, status FROM gateway_event") == [
-        ("snap", "sim_ch_999-1:00", "pending")
-    ]
+
+    start_debit_run(engine, settings, DAY)
+    assert rows(engine, "SELECT idempotency_key, status FROM debit_attempt") == [(key, "pending")]
+    counts = jobs.settle_unknown_outcomes(ctx, DAY)
+    assert counts["events"] == 1
+    assert rows(engine, "SELECT status, gateway_reference FROM debit_attempt") == [("succeeded", f"sim_ch_{key}")]
+    assert rows(engine, "SELECT gateway, status FROM gateway_event") == [("snap", "applied")]
+    assert month(engine) == ("paid", 16_800)
+    gateway = SnapGateway(settings_for(face.url, keys), clock=DayClock(DAY))
+    try:
+        run_debits(engine, settings, gateway, DayClock(DAY), DAY)  # the batch finds nothing left to send
+        assert face.snap_face.payments[key] == 0 and bank.debits("sim_ok") == 1
+        with engine.connect() as conn:
+            result = verify(conn, gateway)
+        assert result.ok, result.problems
+    finally:
+        gateway.close()
