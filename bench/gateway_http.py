@@ -1,5 +1,6 @@
 """HTTP gateway benchmark: a debit run of N charges through the Stripe adapter against the bank
-simulator's Stripe face (``billing gateway-sim``, its own process) with injected latency. Prints, per
+simulator's Stripe face (``billing gateway-sim``, its own process) with injected latency, or with
+``--protocol snap`` through the SNAP adapter against the simulator's SNAP face (signed requests). Prints, per
 concurrency, the charges per second achieved by the whole run (planning, charging, resolving) and by
 ``charge_many`` alone, against the ideal: concurrency ÷ latency.
 
@@ -10,9 +11,11 @@ The database is dropped and created anew, with the migrations applied, for each 
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -30,6 +33,9 @@ from billing.debits.execution import DayClock, work
 from billing.debits.policy import from_settings as retry_policy
 from billing.debits.service import start_debit_run
 from billing.gateways.base import ChargeRequest, ChargeResult
+from billing.gateways.snap import signing
+from billing.gateways.snap.client import SnapGateway
+from billing.gateways.snap.settings import SnapSettings
 from billing.gateways.stripe.client import StripeGateway
 from billing.gateways.stripe.settings import StripeSettings
 from billing.settings import Settings
@@ -38,7 +44,7 @@ from billing.settings import Settings
 class Timed:
     """The adapter, with the wall time spent inside ``charge_many`` added up (batches may overlap)."""
 
-    def __init__(self, gateway: StripeGateway) -> None:
+    def __init__(self, gateway: StripeGateway | SnapGateway) -> None:
         self.gateway = gateway
         self.name = gateway.name
         self.charges = 0
@@ -71,20 +77,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_face(port: int, latency_ms: int) -> subprocess.Popen[bytes]:
-    cmd = [str(Path(sys.executable).parent / "billing"), "gateway-sim", "--port", str(port)]
+def start_face(port: int, latency_ms: int, protocol: str, keys: Path) -> subprocess.Popen[bytes]:
+    cmd = [str(Path(sys.executable).parent / "billing"), "gateway-sim", "--port", str(port), "--protocol", protocol]
+    if protocol == "snap":
+        cmd += ["--snap-client-public-key", str(keys / "partner.pub.pem")]
     # A process outside a sandbox needs a secret key of its own; the caller's wins.
     env = {"BILLING_SECRET_KEY": "bench-only-secret", **os.environ}
     face = subprocess.Popen([*cmd, "--latency-ms", str(latency_ms), "--today", DAY.isoformat()], env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/v1/payment_intents/none", timeout=1)
+            httpx.get(f"http://127.0.0.1:{port}/v1/payment_intents/none", timeout=1)  # any answer will do
             return face
         except httpx.TransportError:
             time.sleep(0.2)
     face.kill()
-    raise SystemExit("the Stripe face did not start")
+    raise SystemExit(f"the {protocol} face did not start")
+
+
+def adapter(args: argparse.Namespace, port: int, concurrency: int, keys: Path) -> StripeGateway | SnapGateway:
+    url = f"http://127.0.0.1:{port}"
+    if args.protocol == "snap":
+        return SnapGateway(
+            SnapSettings(base_url=url, concurrency=concurrency, private_key_path=str(keys / "partner.pem"))
+        )
+    return StripeGateway(StripeSettings(base_url=url, concurrency=concurrency, api_key="sk_test_bench"))
 
 
 def run(url: str, args: argparse.Namespace, concurrency: int) -> dict[str, float]:
@@ -93,10 +110,11 @@ def run(url: str, args: argparse.Namespace, concurrency: int) -> dict[str, float
     engine = make_engine(url)
     populate(engine, args.charges)
     port = free_port()
-    face = start_face(port, args.latency_ms)
+    keys = Path(tempfile.mkdtemp(prefix="bench-keys-"))  # the SNAP partner's key pair, for this run only
+    signing.write_key_pair(keys / "partner.pem", keys / "partner.pub.pem")
+    face = start_face(port, args.latency_ms, args.protocol, keys)
     try:
-        stripe = StripeSettings(base_url=f"http://127.0.0.1:{port}", concurrency=concurrency, api_key="sk_test_bench")
-        gateway = Timed(StripeGateway(stripe))
+        gateway = Timed(adapter(args, port, concurrency, keys))
         clock, policy = DayClock(DAY), retry_policy(settings)
         lease = timedelta(seconds=settings.lease_seconds)
         started = time.perf_counter()
@@ -117,6 +135,7 @@ def run(url: str, args: argparse.Namespace, concurrency: int) -> dict[str, float
     finally:
         face.terminate()
         face.wait(timeout=10)
+        shutil.rmtree(keys)
     with engine.connect() as conn:
         outcomes = dict(conn.execute(text("SELECT status, COUNT(*) FROM debit_attempt GROUP BY status")).all())
     engine.dispose()
@@ -127,6 +146,7 @@ def run(url: str, args: argparse.Namespace, concurrency: int) -> dict[str, float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--protocol", choices=["stripe", "snap"], default="stripe")
     parser.add_argument("--charges", type=int, default=20_000)
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[32, 64])
@@ -136,7 +156,7 @@ def main() -> None:
     args = parser.parse_args()
     for concurrency in args.concurrency:
         ideal = concurrency / (args.latency_ms / 1000)
-        print(f"concurrency {concurrency}, latency {args.latency_ms} ms, {args.charges:,} charges")
+        print(f"{args.protocol}: concurrency {concurrency}, latency {args.latency_ms} ms, {args.charges:,} charges")
         t = run(args.database_url, args, concurrency)
         whole, charging = args.charges / t["run_s"], args.charges / t["charging_s"]
         print(f"  ideal             {ideal:8,.0f} charges/s")

@@ -15,6 +15,7 @@ from billing.debits.models import RunKind
 from billing.debits.policy import from_settings as retry_policy
 from billing.debits.service import gateway_for, settle_unknown, start_debit_run
 from billing.gateways.base import Gateway
+from billing.gateways.snap.notify import event as snap_notify_event
 from billing.gateways.stripe.intents import webhook_event
 from billing.notices.service import queue_upcoming, send_due
 from billing.payments import credit, refunds
@@ -112,9 +113,10 @@ def settle_unknown_outcomes(ctx: JobContext, today: date | None = None, now: dat
         for refund in refunds.pending(session):
             if refund.gateway == gateway.name:
                 refunds.execute(session, gateway, refund, day)
-        if gateway.name == "stripe":
+        parse = {"stripe": webhook_event, "snap": snap_notify_event}.get(gateway.name)
+        if parse is not None:
             policy = retry_policy(ctx.settings)
-            counts["events"] = retry_pending(session, "stripe", gateway, webhook_event, day, policy)
+            counts["events"] = retry_pending(session, gateway.name, gateway, parse, day, policy)
     return counts
 
 

@@ -26,7 +26,7 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 
 
 BAD = [
-    ({"gateway": "foo"}, "BILLING_GATEWAY: unknown payment gateway 'foo' (installed: simulator, stripe)"),
+    ({"gateway": "foo"}, "BILLING_GATEWAY: unknown payment gateway 'foo' (installed: simulator, snap, stripe)"),
     (
         {"database_url": "garbage"},
         "BILLING_DATABASE_URL: not a database URL (e.g. postgresql+psycopg://user:pass@host/db)",

@@ -8,6 +8,7 @@ The gateway is asked in no open transaction: the consent is committed before (so
 pending consent, not a binding we know nothing of), and its outcome is read from the gateway, never
 from the browser coming back."""
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,6 +26,8 @@ from billing.mandates.models import ConsentSource, ConsentStatus, Mandate, Manda
 from billing.mandates.schemas import MandateCreate
 from billing.participants.models import CoverageStatus, Participant
 from billing.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 PROVIDERS: dict[MandateChannel, tuple[str, ...]] = {
     MandateChannel.bank: ("BRI", "BNI", "Mandiri", "BCA", "BSI", "BTN", "Bank Jatim"),
@@ -192,3 +195,18 @@ def _bind(session: Session, row: MandateConsent, token: str, display: str | None
     session.add(mandate)
     session.flush()
     return service.record_transition(session, mandate, MandateAction.activate, why, actor, on)
+
+
+def unbind(gateway: Gateway, payment_method: str) -> bool:
+    """Ask the gateway to forget a revoked mandate's binding, when it keeps one (SNAP's account
+    unbinding), so the token can never be debited again. False when it could not be asked: the mandate
+    stays revoked all the same (nothing is planned on a revoked mandate)."""
+    release = getattr(gateway, "unbind", None)
+    if release is None:
+        return True
+    try:
+        release(payment_method)
+    except GatewayError as exc:
+        log.warning("could not unbind a revoked mandate's account at %s: %s", gateway.name, exc)
+        return False
+    return True

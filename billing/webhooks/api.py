@@ -13,6 +13,8 @@ from billing.debits.policy import from_settings as retry_policy
 from billing.errors import BillingError
 from billing.gateways.base import InvalidWebhook, MalformedWebhook
 from billing.gateways.registry import app_gateway
+from billing.gateways.snap import wire as snap_wire
+from billing.gateways.snap.client import SnapGateway
 from billing.gateways.stripe.client import parse_webhook
 from billing.gateways.stripe.settings import StripeSettings
 from billing.metrics import WEBHOOKS
@@ -20,10 +22,12 @@ from billing.pagination import paginate
 from billing.webhooks import service
 from billing.webhooks.models import GatewayEvent
 from billing.webhooks.schemas import (
+    SNAP_NOTIFY_DOC,
     STRIPE_WEBHOOK_DOC,
     GatewayEventOut,
     GatewayEventPage,
     GatewayEventQuery,
+    SnapNotifyReceipt,
     WebhookReceipt,
 )
 
@@ -83,6 +87,42 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
     receipt = service.receive(db.session(), "stripe", app_gateway("stripe"), event, body, today, retry_policy(settings))
     WEBHOOKS.labels("stripe", "duplicate" if receipt.duplicate else str(receipt.status)).inc()
     return receipt.model_dump(mode="json")
+
+
+@bp.post(
+    "/webhooks/snap/v1.0/debit/notify",
+    responses={200: SnapNotifyReceipt},
+    security=[],
+    openapi_extensions=SNAP_NOTIFY_DOC,
+)
+@public
+def snap_notify():  # type: ignore[no-untyped-def]
+    """Notifikasi debit SNAP, diautentikasi tanda tangan bank / SNAP debit notify callbacks, authenticated
+    by the provider's signature"""
+    payload = request.get_data(cache=True)
+    gateway = app_gateway("snap")
+    assert isinstance(gateway, SnapGateway)
+    try:
+        # The signature covers the path the provider called: ours, as this request arrived.
+        event = gateway.parse_notify(payload, request.headers, request.path)
+    except MalformedWebhook as exc:
+        WEBHOOKS.labels("snap", "malformed").inc()
+        raise MalformedWebhookBody(
+            f"Tanda tangan sah, tetapi isinya bukan notifikasi debit SNAP: {exc} / "
+            f"The signature is valid, but the body is not a SNAP debit notify: {exc}"
+        ) from exc
+    except InvalidWebhook as exc:
+        WEBHOOKS.labels("snap", "invalid_signature").inc()
+        raise InvalidWebhookSignature(
+            f"Tanda tangan notifikasi tidak sah atau kedaluwarsa. / The notify signature is invalid or stale: {exc}"
+        ) from exc
+    body = json.loads(payload)
+    settings = settings_mod.current()
+    # The day the bank took the money, in WIB: it dates the ledger and retries.
+    today = snap_wire.day_of(body.get("paidTime")) or settings_mod.today()
+    receipt = service.receive(db.session(), "snap", gateway, event, body, today, retry_policy(settings))
+    WEBHOOKS.labels("snap", "duplicate" if receipt.duplicate else str(receipt.status)).inc()
+    return {"responseCode": "2005600", "responseMessage": "Successful", **receipt.model_dump(mode="json")}
 
 
 @bp.get("/gateway-events", responses={200: GatewayEventPage})

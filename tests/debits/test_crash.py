@@ -3,10 +3,6 @@ bank, not in our tables) and none is left unresolved. PostgreSQL, several worker
 
 import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,16 +15,12 @@ from billing.ledger.verify import verify
 from billing.settings import Settings
 from billing.timeutil import utcnow
 from schedulers import jobs
+from tests.debits.killing import kill_until_done
 from tests.debits.world import World, enrol, rows
 
 DAY = date(2024, 6, 5)
 MAX_KILLS = 6
 METHODS = ["sim_ok"] * 6 + ["sim_insufficient_funds", "sim_timeout_then_ok", "sim_timeout_before_charge"]
-
-
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    cmd = [str(Path(sys.executable).parent / "billing"), "worker", "--poll", "0.2"]
-    return subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 @pytest.mark.slow
@@ -53,34 +45,7 @@ def test_sigkill_workers_never_double_charge(pg_url: str, tmp_path: Path) -> Non
         "BILLING_LEASE_SECONDS": "2",
         "BILLING_LOG_LEVEL": "WARNING",
     }
-    log = tmp_path / "workers.log"
-    rng = random.Random(7)
-    workers = [_worker(env, log) for _ in range(3)]
-    kills = 0
-    deadline = time.monotonic() + 240
-    try:
-        while time.monotonic() < deadline:
-            if rows(engine, "SELECT COUNT(*) FROM debit_batch WHERE status <> 'done'")[0][0] == 0:
-                break
-            time.sleep(rng.uniform(0.5, 1.5))
-            if kills == MAX_KILLS:
-                continue  # enough damage: let the survivors finish the run
-            # Kill a worker in the middle of a batch: it holds a lease, and maybe charged already.
-            owners = {o for (o,) in rows(engine, "SELECT lease_owner FROM debit_batch WHERE status = 'claimed'")}
-            busy = [i for i, w in enumerate(workers) if any(o.endswith(f":{w.pid}") for o in owners)]
-            if not busy:
-                continue
-            victim = rng.choice(busy)
-            workers[victim].send_signal(signal.SIGKILL)
-            workers[victim].wait()
-            kills += 1
-            workers[victim] = _worker(env, log)
-        else:
-            raise AssertionError(f"the run did not finish; worker log:\n{log.read_text()[-3000:]}")
-    finally:
-        for w in workers:
-            w.send_signal(signal.SIGKILL)
-            w.wait()
+    kills = kill_until_done(engine, env, tmp_path / "workers.log", random.Random(7), MAX_KILLS)
     assert kills >= 3
     # Some batches were taken over from a killed worker after its lease expired.
     assert rows(engine, "SELECT MAX(claims) FROM debit_batch")[0][0] >= 2

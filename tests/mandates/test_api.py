@@ -43,7 +43,7 @@ def _total(client, tok: str) -> int:  # type: ignore[no-untyped-def]
         ({"payment_method": "1234 5678 9012"}, "payment_method", "account number"),
         ({"payment_method": "0012-3456-78"}, "payment_method", "account number"),
         ({"display": "BRI 0012345678"}, "display", "last 4 digits"),
-        ({"gateway": "paypal"}, "gateway", "simulator, stripe"),
+        ({"gateway": "paypal"}, "gateway", "simulator, snap, stripe"),
         ({"channel": "cash"}, "channel", "bank"),
     ],
 )

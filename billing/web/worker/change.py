@@ -11,6 +11,8 @@ from billing.audit.service import record
 from billing.coverage import service as coverage
 from billing.coverage.standing import read
 from billing.errors import BillingError
+from billing.gateways.registry import app_gateway
+from billing.mandates import binding
 from billing.mandates import service as mandates
 from billing.mandates.lifecycle import MandateAction
 from billing.mandates.models import MandateStatus
@@ -105,7 +107,8 @@ def stop_debit() -> Any:
     mandates.transition(
         db.session(), mandate.id, MandateAction.revoke, "stopped by the worker", str(g.user.id), today()
     )
-    record(db.session(), action="worker.mandate_revoked", target=("mandate", mandate.id))
+    unbound = binding.unbind(app_gateway(mandate.gateway), mandate.payment_method)
+    record(db.session(), action="worker.mandate_revoked", target=("mandate", mandate.id), after={"unbound": unbound})
     flash("stopped", "ok")
     return redirect(url_for("worker.status"))
 

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from billing.gateways.simulator.background import Background
 from billing.gateways.simulator.stripe_face import objects
 from billing.gateways.simulator.stripe_face.face import Answer, StripeFace, simulated_day
 from billing.gateways.stripe import signature
@@ -40,8 +41,7 @@ class FaceConfig:
     # The latest events the face emitted, and its latest POSTs to webhook_url (for tests and debugging).
     events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=KEPT))
     deliveries: deque[Delivery] = field(default_factory=lambda: deque(maxlen=KEPT))
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    _session: aiohttp.ClientSession | None = None
+    background: Background = field(default_factory=Background)
 
     def sign(self, event: dict[str, Any]) -> Delivery:
         payload = json.dumps(event, separators=(",", ":")).encode()
@@ -91,16 +91,10 @@ async def _handle(request: web.Request) -> web.Response:
     for event in answer.events:
         _emit(cfg, event)
     if answer.settle is not None and cfg.face.processing_s > 0:
-        _spawn(cfg, _settle_later(cfg, answer.settle))
+        cfg.background.spawn(_settle_later(cfg, answer.settle))
     if answer.stall:
         await asyncio.sleep(cfg.stall_s)
     return _json(answer)
-
-
-def _spawn(cfg: FaceConfig, coro: Any) -> None:
-    task = asyncio.ensure_future(coro)
-    cfg._tasks.add(task)
-    task.add_done_callback(cfg._tasks.discard)
 
 
 async def _settle_later(cfg: FaceConfig, pi_id: str) -> None:
@@ -111,19 +105,20 @@ async def _settle_later(cfg: FaceConfig, pi_id: str) -> None:
 def _emit(cfg: FaceConfig, event: dict[str, Any]) -> None:
     cfg.events.append(event)
     if cfg.webhook_url is not None:
-        _spawn(cfg, _deliver(cfg, event))
+        cfg.background.spawn(_deliver(cfg, event))
 
 
 async def _deliver(cfg: FaceConfig, event: dict[str, Any]) -> None:
     """Signed at each try (a fresh timestamp), retried with backoff like Stripe's deliveries."""
     record = cfg.sign(event)
     cfg.deliveries.append(record)
-    if cfg.webhook_url is None or cfg._session is None:
+    session = cfg.background.session
+    if cfg.webhook_url is None or session is None:
         return
     for n in range(cfg.webhook_tries):
         delivery = record if n == 0 else cfg.sign(event)
         try:
-            async with cfg._session.post(cfg.webhook_url, data=delivery.payload, headers=delivery.headers) as resp:
+            async with session.post(cfg.webhook_url, data=delivery.payload, headers=delivery.headers) as resp:
                 record.status = resp.status
                 if resp.status < 300:
                     return
@@ -132,23 +127,10 @@ async def _deliver(cfg: FaceConfig, event: dict[str, Any]) -> None:
         await asyncio.sleep(0.5 * 2**n)
 
 
-async def _open_session(app: web.Application) -> None:
-    app[FACE]._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-
-
-async def _close(app: web.Application) -> None:
-    cfg = app[FACE]
-    for task in list(cfg._tasks):
-        task.cancel()
-    if cfg._session is not None:
-        await cfg._session.close()
-
-
 def make_app(cfg: FaceConfig) -> web.Application:
     app = web.Application()
     app[FACE] = cfg
     app.router.add_route("POST", "/v1/{tail:.*}", _handle)
     app.router.add_route("GET", "/v1/{tail:.*}", _handle)
-    app.on_startup.append(_open_session)
-    app.on_cleanup.append(_close)
+    cfg.background.attach(app)
     return app

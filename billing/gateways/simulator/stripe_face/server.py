@@ -62,8 +62,11 @@ class FaceServer:
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
         return self
 
+    def _app(self) -> web.Application:
+        return make_app(self.cfg)
+
     async def _start(self) -> None:
-        self._runner = web.AppRunner(make_app(self.cfg), access_log=None)
+        self._runner = web.AppRunner(self._app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
