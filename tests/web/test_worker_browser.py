@@ -16,30 +16,25 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import Engine
 
-from billing import create_app
 from billing.db import unit_of_work
 from billing.debits.execution import DayClock
 from billing.debits.service import run_debits
 from billing.ledger.verify import verify
 from billing.participants import service as participants
 from billing.participants.schemas import ParticipantCreate
-from billing.settings import Settings
 from schedulers import jobs
 from tests.factories import nik, participant_body
 from tests.reports.browser import browser
-from tests.web.live import serve
+from tests.web.live import PHONE, phone_shot, sandbox
 from tests.web.worker import DAY, bank, sender, set_day
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "worker"
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
 def server(sqlite_url: str) -> Iterator[tuple[str, Any]]:
-    app = create_app(Settings(database_url=sqlite_url, sandbox=True, log_json=False, log_level="WARNING"))
-    set_day(app.extensions["billing.engine"], DAY)
-    with serve(app) as base:
-        yield base, app
+    with sandbox(sqlite_url, DAY) as served:
+        yield served
 
 
 def _watch(page: Any) -> list[str]:
@@ -51,8 +46,7 @@ def _watch(page: Any) -> list[str]:
 
 
 def _shot(page: Any, name: str) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{name} scrolls sideways"
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    phone_shot(page, ARTIFACTS / name)
 
 
 def _bank_confirms(page: Any, account: str, shot: str | None = None) -> None:
