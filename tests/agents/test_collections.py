@@ -3,6 +3,7 @@ a system receipt number, the commission at the day's rate, a notice to the worke
 once, another agent's worker refused, months at the bank refused, the books proved."""
 
 import json
+import threading
 from datetime import date
 
 import pytest
@@ -174,3 +175,25 @@ def test_verify_finds_a_collection_without_its_commission(engine: Engine, settin
     with engine.connect() as conn:
         problems = verify(conn).problems
     assert problems == {"agent collection whose receipt or commission posting is not its own": [str(done.id)]}
+
+
+def test_two_taps_racing_record_the_cash_once(engine: Engine, settings: Settings) -> None:
+    budi = agent(engine, "budi")
+    assert budi.id is not None
+    pid = worker_of(engine, settings, budi.id)
+    start = threading.Barrier(2)
+    made: list[int | None] = []
+
+    def tap() -> None:
+        start.wait()
+        made.append(collect(engine, settings, budi, pid, 2).id)
+
+    taps = [threading.Thread(target=tap) for _ in range(2)]
+    for t in taps:
+        t.start()
+    for t in taps:
+        t.join()
+    assert len(made) == 2 and made[0] == made[1]
+    assert rows(engine, "SELECT COUNT(*), SUM(amount) FROM receipt") == [(1, 25_200)]
+    assert rows(engine, "SELECT COUNT(*) FROM ledger_transfer WHERE kind = 'commission'") == [(1,)]
+    _proved(engine)
