@@ -2,11 +2,12 @@
 ``agent``, their own rows only: anyone else's is 404); finance's view of the agents' cash and the
 remittances it records (``/agents/…``)."""
 
+from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 from sqlmodel import Session
 
 from billing import db
-from billing.agents import collections, commission, remittances, workers
+from billing.agents import collections, commission, enrolment, remittances, workers
 from billing.agents.collections import Collected
 from billing.agents.schemas import (
     AgentCashList,
@@ -15,6 +16,9 @@ from billing.agents.schemas import (
     CollectionCreate,
     CollectionOut,
     CollectionPath,
+    EnrolmentConfirm,
+    EnrolmentPath,
+    EnrolmentStarted,
     RemittanceCreate,
     RemittanceOut,
     StatementOut,
@@ -23,9 +27,13 @@ from billing.agents.schemas import (
     WorkerOut,
     WorkerPath,
 )
+from billing.auth.browser import now
 from billing.auth.guard import current_user, roles
 from billing.auth.models import Role
+from billing.otp import service as otp
+from billing.otp.senders import app_sender
 from billing.participants.models import Participant
+from billing.participants.schemas import ParticipantCreate
 from billing.settings import current, today
 
 tag = Tag(name="agents", description="Agen Perisai: pendaftaran, setoran tunai, komisi / Perisai agents")
@@ -61,6 +69,39 @@ def list_workers():  # type: ignore[no-untyped-def]
     """Pekerja yang saya daftarkan / The workers I enrolled"""
     rows = workers.workers_of(db.session(), _agent_id())
     return WorkerList(items=[WorkerOut.model_validate(p) for p in rows]).model_dump(mode="json")
+
+
+@bp.post("/agent/enrolments", responses={202: EnrolmentStarted, 409: None})
+@roles(Role.agent)
+def start_enrolment(body: ParticipantCreate):  # type: ignore[no-untyped-def]
+    """Daftarkan pekerja: kode ke HP pekerja / Enrol a worker: a code to the worker's phone
+
+    Data diperiksa seperti POST /participants; kode 6 digit dikirim ke nomor pekerja. Terlalu banyak
+    kode: 409 too_many_sends atau locked. / Checked as POST /participants; a 6-digit code goes to the
+    worker's number. Too many codes: 409 too_many_sends or locked."""
+    # Committed on its own: a refused send still counts against the limits.
+    with db.unit_of_work(db.engine()) as s:
+        issued = enrolment.ask(s, current(), app_sender(), current_user(), body, request.remote_addr, now())
+    if isinstance(issued, otp.Refusal):
+        raise enrolment.refusal_error(issued)
+    assert issued.id is not None
+    return EnrolmentStarted(challenge_id=issued.id, expires_at=issued.expires_at).model_dump(mode="json"), 202
+
+
+@bp.post("/agent/enrolments/<int:challenge_id>/confirm", responses={201: WorkerOut, 404: None, 409: None})
+@roles(Role.agent)
+def confirm_enrolment(path: EnrolmentPath, body: EnrolmentConfirm):  # type: ignore[no-untyped-def]
+    """Konfirmasi dengan kode dari HP pekerja / Confirm with the code from the worker's phone
+
+    Kode salah: 422 wrong_code; kedaluwarsa atau terpakai: 409. / A wrong code: 422 wrong_code; expired
+    or used: 409."""
+    # Committed on its own: a wrong try still counts.
+    with db.unit_of_work(db.engine()) as s:
+        checked = enrolment.confirm(s, current(), current_user(), path.challenge_id, body.code, now())
+    if isinstance(checked, otp.Refusal):
+        raise enrolment.refusal_error(checked)
+    participant = workers.enrol(db.session(), current_user(), checked, today())
+    return WorkerOut.model_validate(participant).model_dump(mode="json"), 201
 
 
 @bp.post("/agent/workers/<int:participant_id>/collections", responses={201: CollectionOut, 404: None, 409: None})

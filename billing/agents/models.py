@@ -1,5 +1,5 @@
-"""Who enrolled whom, the cash an agent collected (each collection is a receipt and its commission
-line), and the cash an agent handed in (remittances)."""
+"""Who enrolled whom (and who asked for an enrolment code), the cash an agent collected (each collection
+is a receipt and its commission line), and the cash an agent handed in (remittances)."""
 
 from datetime import date, datetime
 
@@ -16,6 +16,17 @@ class AgentEnrolment(SQLModel, table=True):
     __tablename__ = "agent_enrolment"
 
     participant_id: int = Field(primary_key=True, foreign_key="participant.id")
+    agent_id: int = Field(foreign_key="api_user.id", index=True)
+    created_at: datetime = created_at()
+
+
+class AgentEnrolmentRequest(SQLModel, table=True):
+    """The agent who asked for an enrolment code: only they may confirm it (with the code the worker
+    reads from their own phone)."""
+
+    __tablename__ = "agent_enrolment_request"
+
+    challenge_id: int = Field(sa_type=BIG_ID, foreign_key="otp_challenge.id", primary_key=True)
     agent_id: int = Field(foreign_key="api_user.id", index=True)
     created_at: datetime = created_at()
 

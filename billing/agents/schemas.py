@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,25 @@ class CollectionPath(BaseModel):
 
 class AgentPath(BaseModel):
     agent_id: RowId
+
+
+class EnrolmentPath(BaseModel):
+    challenge_id: BigRowId
+
+
+class EnrolmentStarted(BaseModel):
+    challenge_id: int = Field(description="Untuk konfirmasi / For the confirmation")
+    expires_at: datetime
+
+
+class EnrolmentConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(
+        pattern=r"^[0-9]{6}$",
+        description="Kode 6 digit dari HP pekerja / The 6-digit code from the worker's phone",
+        examples=["123456"],
+    )
 
 
 class StatementQuery(BaseModel):

@@ -1,4 +1,5 @@
-"""Perisai agents: who enrolled whom (agent_enrolment), agents' cash collections with their commission
+"""Perisai agents: who enrolled whom (agent_enrolment) and who asked for an enrolment code
+(agent_enrolment_request), agents' cash collections with their commission
 (agent_collection) and the cash they remit (agent_remittance)
 
 Revision ID: 0022
@@ -34,6 +35,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("participant_id"),
     )
     op.create_index("ix_agent_enrolment_agent_id", "agent_enrolment", ["agent_id"])
+
+    op.create_table(
+        "agent_enrolment_request",
+        sa.Column("challenge_id", _BIG_ID, nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["agent_id"], ["api_user.id"]),
+        sa.ForeignKeyConstraint(["challenge_id"], ["otp_challenge.id"]),
+        sa.PrimaryKeyConstraint("challenge_id"),
+    )
+    op.create_index("ix_agent_enrolment_request_agent_id", "agent_enrolment_request", ["agent_id"])
 
     op.create_table(
         "agent_collection",
@@ -85,5 +97,7 @@ def downgrade() -> None:
     op.drop_index("ix_agent_collection_participant_id", table_name="agent_collection")
     op.drop_index("ix_agent_collection_agent_id", table_name="agent_collection")
     op.drop_table("agent_collection")
+    op.drop_index("ix_agent_enrolment_request_agent_id", table_name="agent_enrolment_request")
+    op.drop_table("agent_enrolment_request")
     op.drop_index("ix_agent_enrolment_agent_id", table_name="agent_enrolment")
     op.drop_table("agent_enrolment")

@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from billing.auth.models import Role
 from billing.auth.service import create_user
 from billing.db import unit_of_work
 from billing.settings import Settings
 from tests.agents.builders import DAY, worker_of
-from tests.factories import auth, token
+from tests.factories import auth, participant_body, token
 from tests.test_roles import assert_problem
-from tests.web.worker import set_day
+from tests.web.worker import sender, set_day
 
 NONCE = "api-client-nonce-0001"
 
@@ -88,10 +88,54 @@ def test_an_agent_collects_through_the_api(app: Flask, client: FlaskClient, engi
     assert_problem(client.post(remit, json={"amount": 1, "reference": "TRF-9"}, headers=budi), 403, "role_not_allowed")
 
 
+def test_an_agent_enrols_through_the_api(client: FlaskClient, app: Flask, engine: Engine) -> None:
+    set_day(engine, DAY)
+    budi_id, budi = _agent(engine, "Agen Budi")
+    _, sari = _agent(engine, "Agen Sari")
+    body = participant_body(phone="0812-5555-6666")
+    started = client.post("/api/v1/agent/enrolments", json=body, headers=budi)
+    assert started.status_code == 202, started.get_json()
+    challenge = started.get_json()["challenge_id"]
+    confirm = f"/api/v1/agent/enrolments/{challenge}/confirm"
+    code = sender(app).last_code("+6281255556666")
+    assert code is not None
+    # Only the agent who asked may confirm, and only with the worker's code (a wrong try counts).
+    assert_problem(client.post(confirm, json={"code": code}, headers=sari), 404, "enrolment_not_found")
+    wrong = "000000" if code != "000000" else "111111"
+    assert_problem(client.post(confirm, json={"code": wrong}, headers=budi), 422, "wrong_code")
+    assert_problem(client.post(confirm, json={"code": "12"}, headers=budi), 422)
+    done = client.post(confirm, json={"code": code}, headers=budi)
+    assert done.status_code == 201, done.get_json()
+    worker = done.get_json()
+    assert worker["full_name"] == "Siti Aminah" and worker["status"] == "registered"
+    assert_problem(client.post(confirm, json={"code": code}, headers=budi), 409, "used")
+    assert [w["id"] for w in client.get("/api/v1/agent/workers", headers=budi).get_json()["items"]] == [worker["id"]]
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT p.enrolment_source, e.agent_id, a.attempts FROM participant p "
+                "JOIN agent_enrolment e ON e.participant_id = p.id JOIN otp_challenge a ON a.id = :c"
+            ),
+            {"c": challenge},
+        ).one()
+    assert tuple(found) == ("agent", budi_id, 1)  # the wrong try was kept although its answer was a 422
+    # The same NIK again: the code goes out, and the enrolment is refused once the phone is proved.
+    again = client.post("/api/v1/agent/enrolments", json=body, headers=budi).get_json()["challenge_id"]
+    code = sender(app).last_code("+6281255556666")
+    refused = client.post(f"/api/v1/agent/enrolments/{again}/confirm", json={"code": code}, headers=budi)
+    assert_problem(refused, 409, "nik_already_enrolled")
+
+
 def test_the_operations_are_documented(client: FlaskClient) -> None:
     paths = client.get("/openapi.json").get_json()["paths"]
     collect = paths["/api/v1/agent/workers/{participant_id}/collections"]["post"]
     assert {"201", "404", "409", "422"} <= set(collect["responses"])
     assert collect["responses"]["409"]["content"]["application/problem+json"]
-    for path in ("/api/v1/agent/commission", "/api/v1/agents/cash", "/api/v1/agents/{agent_id}/remittances"):
+    for path in (
+        "/api/v1/agent/enrolments",
+        "/api/v1/agent/enrolments/{challenge_id}/confirm",
+        "/api/v1/agent/commission",
+        "/api/v1/agents/cash",
+        "/api/v1/agents/{agent_id}/remittances",
+    ):
         assert path in paths, path

@@ -1,7 +1,7 @@
 """Enrolling a worker on the spot: the agent fills in the worker's form (the workers' own, checked as the
 API checks it), a code goes to the worker's phone, and the worker reads it out or types it in: only the
-code confirms the phone (``billing.participants.online``, consent source ``agent``). The participant is
-then the agent's worker."""
+code confirms the phone (``billing.agents.enrolment``, consent source ``agent``). The participant is then
+the agent's worker."""
 
 from typing import Any
 
@@ -9,14 +9,12 @@ from flask import g, redirect, render_template, request, session, url_for
 from pydantic import ValidationError
 
 from billing import db
-from billing.agents import workers
-from billing.audit.service import record
+from billing.agents import enrolment, workers
 from billing.auth.browser import now
 from billing.errors import BillingError
 from billing.otp import service as otp
 from billing.otp.senders import app_sender
 from billing.participants import online
-from billing.participants.models import EnrolmentSource
 from billing.participants.schemas import ParticipantCreate
 from billing.settings import current, today
 from billing.web.agent.access import agent_page, bp
@@ -41,15 +39,8 @@ def enrol_post() -> Any:
     except ValidationError as exc:
         return render_template("agent/enrol.html", **form_context(values=values, errors=form_errors(exc))), 422
     with db.unit_of_work(db.engine()) as s:
-        issued = online.ask_code(s, current(), app_sender(), data, EnrolmentSource.agent, request.remote_addr, now())
+        issued = enrolment.ask(s, current(), app_sender(), g.user, data, request.remote_addr, now())
         challenge_id = issued.id if not isinstance(issued, otp.Refusal) else None
-        record(
-            s,
-            action="agent.enrol_code_sent" if challenge_id else "agent.enrol_code_refused",
-            target=("otp_challenge", challenge_id) if challenge_id else None,
-            user=g.user,
-            after={"region_code": data.region_code},
-        )
     if isinstance(issued, otp.Refusal):
         return refusal_page("agent/enrol.html", issued, **form_context(values=values, errors={}))
     session[CHALLENGE] = challenge_id
@@ -76,7 +67,7 @@ def enrol_confirm_post() -> Any:
     if data is None:
         return redirect(url_for("agent.enrol"))
     with db.unit_of_work(db.engine()) as s:
-        checked = online.confirm(s, current(), session.get(CHALLENGE), request.form.get("code", ""), now())
+        checked = enrolment.confirm(s, current(), g.user, session.get(CHALLENGE), request.form.get("code", ""), now())
     if isinstance(checked, otp.Refusal):
         return refusal_page("agent/enrol_confirm.html", checked, **confirm_context(data))
     try:
