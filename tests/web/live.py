@@ -49,6 +49,18 @@ def phone_shot(page: Any, path: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
+def fill_enrolment(page: Any) -> None:
+    """The enrolment form (the worker's own, or an agent's) for Siti Aminah, a market trader in Kota
+    Pangkal Pinang, a woman (day 55 of her NIK is 15 + 40)."""
+    page.fill("#nik", "1971015508950001")
+    page.fill("#full_name", "Siti Aminah")
+    page.fill("#phone", "0812 3456 7890")
+    page.select_option("#region_code", "19.71")
+    page.select_option("#ecosystem", "pasar")
+    page.select_option("#sector_category", "perdagangan")
+    page.fill("#sector", "pedagang sayur")
+
+
 def watch(page: Any) -> list[str]:
     """Console errors (a CSP violation is one), uncaught page errors, and failed loads (but the report
     pages' favicon, which no page of ours links)."""

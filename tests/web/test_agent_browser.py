@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from billing.ledger.verify import verify
 from tests.agents.builders import DAY, PASSWORD, agent
 from tests.reports.browser import browser
-from tests.web.live import PHONE, phone_shot, sandbox, watch
+from tests.web.live import PHONE, fill_enrolment, phone_shot, sandbox, watch
 from tests.web.worker import sender
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "agent"
@@ -53,13 +53,7 @@ def test_an_agent_on_a_phone_enrols_collects_and_reads_the_commission(server: tu
         page.wait_for_url(f"{base}/agen/")
 
         page.click("nav.tabs a[href='/agen/daftar']")
-        page.fill("#nik", "1971015508950001")
-        page.fill("#full_name", "Siti Aminah")
-        page.fill("#phone", "0812 3456 7890")
-        page.select_option("#region_code", "19.71")
-        page.select_option("#ecosystem", "pasar")
-        page.select_option("#sector_category", "perdagangan")
-        page.fill("#sector", "pedagang sayur")
+        fill_enrolment(page)
         page.wait_for_function("document.getElementById('quote').textContent.includes('Rp 8.400')")
         _shot(page, "02-enrol.png")
         page.click("form#enrol button[type=submit]")

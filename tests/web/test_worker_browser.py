@@ -25,7 +25,7 @@ from billing.participants.schemas import ParticipantCreate
 from schedulers import jobs
 from tests.factories import nik, participant_body
 from tests.reports.browser import browser
-from tests.web.live import PHONE, phone_shot, sandbox
+from tests.web.live import PHONE, fill_enrolment, phone_shot, sandbox
 from tests.web.worker import DAY, bank, sender, set_day
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "worker"
@@ -98,13 +98,7 @@ def test_a_worker_on_a_phone_from_nothing_to_covered(server: tuple[str, Any]) ->
         page = phone.new_page()
         problems = _watch(page)
         page.goto(f"{base}/saya/daftar")
-        page.fill("#nik", "1971015508950001")
-        page.fill("#full_name", "Siti Aminah")
-        page.fill("#phone", "0812 3456 7890")
-        page.select_option("#region_code", "19.71")
-        page.select_option("#ecosystem", "pasar")
-        page.select_option("#sector_category", "perdagangan")
-        page.fill("#sector", "pedagang sayur")
+        fill_enrolment(page)
         expect(page.locator("#quote")).to_contain_text("Iuran Anda Rp 8.400/bulan")
         _shot(page, "01-enrol.png")
         page.check("#jht")  # the live quote follows: JHT is 2% of the declared income, not discounted
