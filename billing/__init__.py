@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
 
 
 def _register_api(app: OpenAPI) -> None:
+    from billing.agents.api import bp as agents
     from billing.audit.api import bp as audit
     from billing.auth.guard import check_request
     from billing.casework.api import bp as casework
@@ -103,6 +104,7 @@ def _register_api(app: OpenAPI) -> None:
         sandbox,
         audit,
         reconciliation,
+        agents,
     ):
         app.register_api(bp)
 

@@ -3,6 +3,7 @@ A new domain package adds its ``models`` module here."""
 
 from sqlmodel import SQLModel
 
+import billing.agents.models
 import billing.audit.models
 import billing.auth.models
 import billing.casework.models

@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -150,6 +151,10 @@ class Settings(BaseSettings):
     otp_lockout_minutes: PositiveInt = 60
     worker_idle_minutes: PositiveInt = 30  # a worker's session ends after this long without a request
     worker_session_hours: PositiveInt = 12
+
+    # Perisai agents (/agen): their commission on the contributions they collect in cash, in percent (7.5%
+    # in the early terms; terms change: each collection keeps the rate it earned).
+    agent_commission_percent: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)] = Decimal("7.5")
 
 
 class ConfigError(Exception):

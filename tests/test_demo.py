@@ -13,7 +13,7 @@ from billing.participants.models import Participant
 from billing.settings import Settings
 from billing.simulation.scenario import load
 from tests.factories import auth, enrol, token
-from tests.web.browser_session import sign_in
+from tests.web.browser_session import csrf_token, sign_in
 from tests.web.worker import Worker
 
 
@@ -40,7 +40,7 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     output = seed(app, tokens_file)
     quickstart = load("quickstart")
     assert count(engine, "participant") == sum(s.count for s in quickstart.segments)
-    assert count(engine, "api_user") == 6  # four tokens, two staff logins
+    assert count(engine, "api_user") == 7  # four tokens, two staff logins, a Perisai agent's
     issued = read(tokens_file)
     assert sorted(issued) == ["admin", "finance", "manager", "worker"]
     assert issued["admin"] != "bk_from-another-database"
@@ -56,7 +56,14 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     logins = {
         line.split()[0]: line.split()[1:] for line in output.splitlines() if line.startswith("  ") and "demo-" in line
     }
-    assert sorted(logins) == ["finance", "manager"]
+    assert sorted(logins) == ["agent", "finance", "manager"]
+    assert "http://127.0.0.1:8000/agen/masuk" in output
+    agent = app.test_client()
+    username, password = logins["agent"]
+    form = {"login": username, "password": password, "csrf_token": csrf_token(agent, "/agen/masuk")}
+    answer = agent.post("/agen/masuk", data=form)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/agen/"
+    assert agent.get("/agen/").status_code == 200
     browser = app.test_client()
     assert sign_in(browser, *logins["manager"]).status_code == 302
     assert browser.get(churn.removeprefix("http://127.0.0.1:8000")).status_code == 200
@@ -86,7 +93,7 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     assert "2024-06-30" in output
     assert read(tokens_file) == issued
     assert count(engine, "participant") == sum(s.count for s in quickstart.segments)
-    assert count(engine, "api_user") == 7  # and the self-service user the worker's sign-in made
+    assert count(engine, "api_user") == 8  # and the self-service user the worker's sign-in made
     assert sign_in(app.test_client(), *logins["manager"]).status_code == 401  # a new password each run
 
 

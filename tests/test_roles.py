@@ -31,6 +31,9 @@ PUBLIC_PREFIXES = (
     "/saya/daftar",
     "/saya/iuran",
     "/saya/static/",
+    # The Perisai agents' sign-in and sign-out (billing/web/agent/); their other pages declare the agent role.
+    "/agen/masuk",
+    "/agen/keluar",
     "/simulator/bank/",
 )
 
@@ -60,6 +63,7 @@ def tokens(app, client) -> dict[Role, str]:  # type: ignore[no-untyped-def]
         Role.finance: token(app, Role.finance),
         Role.manager: token(app, Role.manager),
         Role.worker: token(app, Role.worker, participant_id=worker_of),
+        Role.agent: token(app, Role.agent),
     }
 
 

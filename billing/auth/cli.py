@@ -77,7 +77,8 @@ def users_create(
     )
     click.echo(f"user {user.id} ({user.role})")
     if user.password_hash:
-        click.echo(f"login /staff/login: {user.username or user.email}")
+        page = "/agen/masuk" if user.role is Role.agent else "/staff/login"
+        click.echo(f"login {page}: {user.username or user.email}")
         if generate:
             click.echo(f"kata sandi (hanya ditampilkan sekali / shown only once): {password}")
     if clear:

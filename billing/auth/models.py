@@ -11,10 +11,14 @@ class Role(StrEnum):
     finance = "finance"
     manager = "manager"
     worker = "worker"
+    agent = "agent"  # a Perisai agent: enrols workers and collects their cash (billing.agents)
 
 
-# Roles that may sign in in the browser (workers use their token only).
+# The staff workspace's roles (/staff).
 STAFF_ROLES = (Role.admin, Role.finance, Role.manager)
+# Roles that sign in in the browser with a password: staff, and agents (their pages are /agen). Workers
+# sign in with a code sent to their phone (billing.auth.workers).
+PASSWORD_ROLES = (*STAFF_ROLES, Role.agent)
 
 
 class ApiUser(SQLModel, table=True):

@@ -8,7 +8,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from billing.audit.service import record
-from billing.auth.models import STAFF_ROLES, ApiUser, Role, StaffSession
+from billing.auth.models import PASSWORD_ROLES, ApiUser, Role, StaffSession
 from billing.auth.passwords import hash_password
 from billing.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from billing.participants.models import Participant
@@ -68,8 +68,10 @@ def create_user(
             "Login butuh kata sandi dan nama pengguna atau email. / A login needs a password and a username or email.",
             code="incomplete_login",
         )
-    if wants_login and role not in STAFF_ROLES:
-        raise InvalidInput("Hanya staf yang bisa login di peramban. / Only staff sign in in the browser.")
+    if wants_login and role not in PASSWORD_ROLES:
+        raise InvalidInput(
+            "Hanya staf dan agen yang bisa login di peramban. / Only staff and agents sign in in the browser."
+        )
     if not wants_login and not token:
         raise InvalidInput("Pengguna tanpa token dan tanpa login. / A user needs a token or a login.")
     _check_login_free(session, username, email)
@@ -134,8 +136,10 @@ def revoke(session: Session, user: ApiUser, reason: str | None = None) -> None:
 
 def set_password(session: Session, user: ApiUser, password: str, reason: str | None = None) -> None:
     """A new password ends every session of the user and lifts a lockout."""
-    if user.role not in STAFF_ROLES:
-        raise InvalidInput("Hanya staf yang bisa login di peramban. / Only staff sign in in the browser.")
+    if user.role not in PASSWORD_ROLES:
+        raise InvalidInput(
+            "Hanya staf dan agen yang bisa login di peramban. / Only staff and agents sign in in the browser."
+        )
     if user.username is None and user.email is None:
         raise InvalidInput(
             "Pengguna ini tidak punya nama pengguna atau email. / This user has no username or email.",

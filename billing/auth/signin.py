@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from billing.audit.models import AuditRecord
 from billing.audit.service import record
 from billing.auth import passwords
-from billing.auth.models import STAFF_ROLES, ApiUser, Role, StaffSession
+from billing.auth.models import PASSWORD_ROLES, ApiUser, Role, StaffSession
 from billing.auth.service import hash_token
 from billing.observability import redact
 from billing.settings import Settings
@@ -58,7 +58,7 @@ def sign_in(
     if user is not None and user.locked_until is not None and user.locked_until > now:
         record(session, action="staff.sign_in_locked", target=("api_user", user.id or 0), user=user)
         return Refusal("locked", user.locked_until)
-    if user is None or user.revoked_at is not None or user.role not in STAFF_ROLES:
+    if user is None or user.revoked_at is not None or user.role not in PASSWORD_ROLES:
         passwords.verify(None, password)  # as slow as a wrong password: no hint that the name is unknown
         record(session, action=FAILED, after={"login": redact(login[:80])})
         return Refusal("bad_credentials")
@@ -101,7 +101,7 @@ def open_session(session: Session, user: ApiUser, ip: str | None, now: datetime,
 def resolve(session: Session, settings: Settings, clear: str, now: datetime) -> tuple[StaffSession, ApiUser] | None:
     """The live session with this id and its user; None when unknown, ended, idle too long, past its
     absolute end, or its user revoked."""
-    return live_session(session, clear, now, timedelta(minutes=settings.staff_idle_minutes), STAFF_ROLES)
+    return live_session(session, clear, now, timedelta(minutes=settings.staff_idle_minutes), PASSWORD_ROLES)
 
 
 def live_session(

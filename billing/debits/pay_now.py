@@ -65,6 +65,19 @@ WHERE a.contribution_id IN :cids
 """
 
 
+def refuse_in_flight(session: Session, chosen: list[Contribution]) -> None:
+    """409 ``debit_in_flight`` when the gateway may hold a debit of one of these months now: paying them
+    again (by a charge, or in cash to an agent) would only make credit."""
+    ids = [c.id for c in chosen if c.id is not None]
+    stmt = text(_IN_FLIGHT).bindparams(bindparam("cids", expanding=True))
+    if session.connection().execute(stmt, {"cids": ids}).first() is not None:
+        raise Conflict(
+            "Penarikan otomatis bulan ini sedang diproses bank; coba lagi besok. / An auto-debit of these "
+            "months is with the bank now; try again tomorrow.",
+            code="debit_in_flight",
+        )
+
+
 def _active_mandate(session: Session, participant_id: int) -> Mandate:
     mandate = session.exec(
         select(Mandate).where(Mandate.participant_id == participant_id, Mandate.status == MandateStatus.active)
@@ -109,14 +122,7 @@ def prepare(session: Session, ask: PayAsk, today: date) -> DebitAttempt:
         return found
     chosen = _chosen(session, ask, today)
     mandate = _active_mandate(session, ask.participant_id)
-    ids = [c.id for c in chosen if c.id is not None]
-    stmt = text(_IN_FLIGHT).bindparams(bindparam("cids", expanding=True))
-    if session.connection().execute(stmt, {"cids": ids}).first() is not None:
-        raise Conflict(
-            "Penarikan otomatis bulan ini sedang diproses bank; coba lagi besok. / An auto-debit of these "
-            "months is with the bank now; try again tomorrow.",
-            code="debit_in_flight",
-        )
+    refuse_in_flight(session, chosen)
     first = chosen[0]
     assert first.id is not None and mandate.id is not None
     attempt = DebitAttempt(

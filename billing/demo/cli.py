@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from billing.auth.models import Role
 from billing.settings import INSTANCE_DIR, current
 
 
@@ -60,7 +61,13 @@ def seed(name: str, tokens_file: Path, base_url: str, bank_state: str | None) ->
             f"\nRuang kerja staf / staff workspace: {base}/staff/login (kata sandi baru tiap kali / new each run)"
         )
         for role, (username, password) in logins.items():
-            click.echo(f"  {role:<8} {username:<14} {password}")
+            if role is not Role.agent:
+                click.echo(f"  {role:<8} {username:<14} {password}")
+    if Role.agent in logins:
+        username, password = logins[Role.agent]
+        click.echo(f"\nAgen Perisai / Perisai agent: {base}/agen/masuk (a phone: 360 px)")
+        click.echo(f"  agent    {username:<14} {password}")
+        click.echo("  Daftarkan pekerja, catat tunai, lihat komisi / enrol workers, record cash, read the commission")
     if worker_nik and worker:
         click.echo(f"\nHalaman pekerja / worker self-service: {base}/saya/masuk (a phone: 360 px)")
         click.echo(f"  NIK {worker_nik} ({worker.full_name}); kode masuk 6 digit muncul di log server ini")

@@ -1,5 +1,6 @@
-"""Demo staff logins for the workspace: a finance officer and a manager, a new random password printed
-on every run (only hashes are stored, so a password cannot be shown again)."""
+"""Demo browser logins: a finance officer and a manager for the workspace, and a Perisai agent for the
+agents' pages; a new random password printed on every run (only hashes are stored, so a password cannot
+be shown again)."""
 
 from sqlmodel import Session, select
 
@@ -7,7 +8,7 @@ from billing.auth.cli import generated_password
 from billing.auth.models import ApiUser, Role
 from billing.auth.service import create_user, set_password
 
-ROLES = (Role.finance, Role.manager)
+ROLES = (Role.finance, Role.manager, Role.agent)
 
 
 def ensure(session: Session) -> dict[Role, tuple[str, str]]:

@@ -51,8 +51,8 @@ def ensure(session: Session, path: Path, worker_participant_id: int | None) -> d
     tokens: dict[Role, str] = {}
     for role in Role:
         participant_id = worker_participant_id if role is Role.worker else None
-        if role is Role.worker and participant_id is None:
-            continue
+        if (role is Role.worker and participant_id is None) or role is Role.agent:
+            continue  # no participant to bind; the demo agent signs in with a password (billing.demo.staff)
         tok = known.get(role)
         if _valid(session, role, tok, participant_id) is None:
             _, tok = create_user(session, role=role, name=f"demo {role}", participant_id=participant_id)

@@ -27,6 +27,9 @@ class Account(StrEnum):
     refunds_payable = "refunds_payable"  # credit set aside for a refund not yet paid out
     write_off = "write_off"  # waived contributions
     opening_balance = "opening_balance"  # months paid before this ledger existed
+    # Perisai agents' commission on the cash they collect: earned (an expense) and owed to them until paid.
+    commission_expense = "commission_expense"
+    commission_payable = "commission_payable"
 
 
 # Where money comes from when it pays a contribution: every account but the receivables themselves.
@@ -57,6 +60,8 @@ class TransferKind(StrEnum):
     sponsor_debit = "sponsor_debit"  # a successful charge of a sponsor's invoice at the gateway
     sponsor_applied = "sponsor_applied"  # sponsor money paying one member's month
     repriced = "repriced"  # paid beyond a month's new, lower price (a discount, a lower income): to credit
+    commission = "commission"  # an agent's commission on a cash collection
+    remittance = "remittance"  # cash an agent handed in, now in the bank account
 
 
 class LedgerTransfer(SQLModel, table=True):

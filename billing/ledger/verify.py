@@ -2,7 +2,8 @@
 every contribution's paid amount is the sum of its postings and its status follows from them; every
 participant's credit is the sum of theirs; every succeeded attempt (a worker's debit or a sponsor
 invoice's charge) has exactly one receipt; the sponsors' money on the ledger is what their invoices
-hold unapplied. With a gateway, every success in the gateway's own records has exactly one receipt in
+hold unapplied; every agent's cash collection has its receipt and commission, every remittance its
+posting. With a gateway, every success in the gateway's own records has exactly one receipt in
 our books, every debit receipt has its charge there, and what is left of each charge is the same on
 both sides. Each problem is named with the ids of the rows behind it."""
 
@@ -87,6 +88,17 @@ _CHECKS = {
             SELECT COALESCE(SUM(CASE WHEN credit_account = 'sponsor_receivable' THEN amount ELSE -amount END), 0)
                 AS held FROM ledger_transfer WHERE 'sponsor_receivable' IN (debit_account, credit_account)) l
         WHERE l.held <> (SELECT COALESCE(SUM(unapplied), 0) FROM sponsor_invoice)""",
+    "agent collection whose receipt or commission posting is not its own": """
+        SELECT a.id FROM agent_collection a JOIN receipt r ON r.id = a.receipt_id
+        WHERE r.amount <> a.amount OR r.channel <> 'agent'
+           OR (a.commission > 0) <> EXISTS (SELECT 1 FROM ledger_transfer l
+                                            WHERE l.key = 'commission:' || a.id AND l.amount = a.commission)""",
+    "commission posting of no agent collection": """
+        SELECT l.key FROM ledger_transfer l WHERE l.kind = 'commission' AND NOT EXISTS (
+            SELECT 1 FROM agent_collection a WHERE l.key = 'commission:' || a.id AND l.amount = a.commission)""",
+    "agent remittance without exactly one posting of its amount": """
+        SELECT r.id FROM agent_remittance r WHERE NOT EXISTS (
+            SELECT 1 FROM ledger_transfer l WHERE l.key = 'remittance:' || r.id AND l.amount = r.amount)""",
 }
 
 _TOTALS = """

@@ -18,6 +18,7 @@ class NoticeKind(StrEnum):
     sponsor_stopped = "sponsor_stopped"  # the sponsor stopped: the worker pays from now on
     debit_day_moved = "debit_day_moved"
     payment_reminder = "payment_reminder"  # sent by finance from a case
+    cash_received = "cash_received"  # a Perisai agent's receipt for cash the worker paid
 
 
 class Notice(SQLModel, table=True):

@@ -10,6 +10,7 @@ stored with the notice when it was written, so it tells what was true then:
 - ``debit_day_moved``: old_day, new_day, account.
 - ``payment_reminder``: period, amount (what the month still owes), account (the mandate's display, or
   null without one), pay_by (the last day the arrears may be paid; null when not known).
+- ``cash_received``: number (the receipt's), amount, first and last (the months paid), agent (their name).
 
 Dates are ISO strings in the params."""
 
@@ -151,6 +152,17 @@ def payment_reminder(p: Params) -> str:
     )
 
 
+def cash_received(p: Params) -> str:
+    number, amount, agent = p["number"], p["amount"], p["agent"]
+    first, last = _date(p, "first"), _date(p, "last")
+    return (
+        f"Iuran BPJS Ketenagakerjaan {_months(first, last, ID)} sebesar {rupiah(amount, ID)} diterima tunai oleh "
+        f"agen Perisai {agent}. Kuitansi {number}. Simpan pesan ini. / Your BPJS Ketenagakerjaan contribution for "
+        f"{_months(first, last, EN)}, {rupiah(amount, EN)}, was received in cash by Perisai agent {agent}. "
+        f"Receipt {number}. Keep this message."
+    )
+
+
 RENDERERS: dict[NoticeKind, Callable[[Params], str]] = {
     NoticeKind.debit_upcoming: debit_upcoming,
     NoticeKind.debit_failed: debit_failed,
@@ -159,6 +171,7 @@ RENDERERS: dict[NoticeKind, Callable[[Params], str]] = {
     NoticeKind.sponsor_stopped: sponsor_stopped,
     NoticeKind.debit_day_moved: debit_day_moved,
     NoticeKind.payment_reminder: payment_reminder,
+    NoticeKind.cash_received: cash_received,
 }
 
 

@@ -14,10 +14,18 @@ from billing.timeutil import add_months
 from billing.web.access import bp, safe_next, staff_page
 
 
+def _landing(role: Role, target: str | None) -> str:
+    """Where a signed-in user goes: an agent to their own pages (the workspace is not theirs)."""
+    if role is Role.agent:
+        return url_for("agent.home")
+    return safe_next(target)
+
+
 @bp.get("/login")
 def login() -> Any:
-    if signed_in() is not None:
-        return redirect(safe_next(request.args.get("next")))
+    found = signed_in()
+    if found is not None:
+        return redirect(_landing(found[1].role, request.args.get("next")))
     return render_template("staff/login.html", next=request.args.get("next", ""), bye="bye" in request.args)
 
 
@@ -38,10 +46,10 @@ def login_post() -> Any:
             "staff/login.html", next=form.get("next", ""), refusal=result.code, minutes=minutes, login=form.get("login")
         )
         return page, 429 if result.code == "locked" else 401, headers
-    _, clear = result
+    user, clear = result
     # A new CSRF secret for the signed-in session: one planted before sign-in is worthless after it.
     session.clear()
-    resp = redirect(safe_next(form.get("next")))
+    resp = redirect(_landing(user.role, form.get("next")))
     set_cookie(resp, clear)
     return resp
 

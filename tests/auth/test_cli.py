@@ -40,6 +40,18 @@ def test_create_a_browser_login_with_a_generated_password(app, engine) -> None: 
     assert audit_actions(engine) == ["users.create", "staff.sign_in", "users.create", "staff.sign_in"]
 
 
+def test_an_agent_login_opens_the_agents_pages(app) -> None:  # type: ignore[no-untyped-def]
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--role", "agent", "--username", "budi", "--generate-password", "--no-token"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "login /agen/masuk: budi" in result.output
+    phone = app.test_client()
+    signed = sign_in(phone, "budi", password_in(result.output))
+    assert signed.status_code == 302 and signed.headers["Location"] == "/agen/"
+    assert phone.get("/agen/").status_code == 200 and phone.get("/staff/").status_code == 403
+
+
 def test_create_refuses_bad_logins(app) -> None:  # type: ignore[no-untyped-def]
     runner = app.test_cli_runner()
     short = runner.invoke(

@@ -143,3 +143,12 @@ def test_payment_reminder_without_a_mandate() -> None:
         "Perisai atau kantor cabang."
     )
     assert english.endswith("Please pay through a Perisai agent or at a branch office.")
+
+
+def test_cash_received_names_the_receipt_the_months_and_the_agent() -> None:
+    params = {"number": "PRS-7-00012", "amount": 16_800, "first": "2026-05-01", "last": "2026-06-01", "agent": "Budi"}
+    assert render(NoticeKind.cash_received, params) == (
+        "Iuran BPJS Ketenagakerjaan Mei 2026 s.d. Juni 2026 sebesar Rp16.800 diterima tunai oleh agen Perisai Budi. "
+        "Kuitansi PRS-7-00012. Simpan pesan ini. / Your BPJS Ketenagakerjaan contribution for May 2026 to June "
+        "2026, Rp16,800, was received in cash by Perisai agent Budi. Receipt PRS-7-00012. Keep this message."
+    )

@@ -16,30 +16,25 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import Engine
 
-from billing import create_app
 from billing.db import unit_of_work
 from billing.debits.execution import DayClock
 from billing.debits.service import run_debits
 from billing.ledger.verify import verify
 from billing.participants import service as participants
 from billing.participants.schemas import ParticipantCreate
-from billing.settings import Settings
 from schedulers import jobs
 from tests.factories import nik, participant_body
 from tests.reports.browser import browser
-from tests.web.live import serve
+from tests.web.live import PHONE, fill_enrolment, phone_shot, sandbox
 from tests.web.worker import DAY, bank, sender, set_day
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "worker"
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
 def server(sqlite_url: str) -> Iterator[tuple[str, Any]]:
-    app = create_app(Settings(database_url=sqlite_url, sandbox=True, log_json=False, log_level="WARNING"))
-    set_day(app.extensions["billing.engine"], DAY)
-    with serve(app) as base:
-        yield base, app
+    with sandbox(sqlite_url, DAY) as served:
+        yield served
 
 
 def _watch(page: Any) -> list[str]:
@@ -51,8 +46,7 @@ def _watch(page: Any) -> list[str]:
 
 
 def _shot(page: Any, name: str) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{name} scrolls sideways"
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    phone_shot(page, ARTIFACTS / name)
 
 
 def _bank_confirms(page: Any, account: str, shot: str | None = None) -> None:
@@ -104,13 +98,7 @@ def test_a_worker_on_a_phone_from_nothing_to_covered(server: tuple[str, Any]) ->
         page = phone.new_page()
         problems = _watch(page)
         page.goto(f"{base}/saya/daftar")
-        page.fill("#nik", "1971015508950001")
-        page.fill("#full_name", "Siti Aminah")
-        page.fill("#phone", "0812 3456 7890")
-        page.select_option("#region_code", "19.71")
-        page.select_option("#ecosystem", "pasar")
-        page.select_option("#sector_category", "perdagangan")
-        page.fill("#sector", "pedagang sayur")
+        fill_enrolment(page)
         expect(page.locator("#quote")).to_contain_text("Iuran Anda Rp 8.400/bulan")
         _shot(page, "01-enrol.png")
         page.check("#jht")  # the live quote follows: JHT is 2% of the declared income, not discounted

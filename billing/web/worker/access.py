@@ -34,21 +34,31 @@ LANG_COOKIE = "billing_lang"
 LANGS = ("id", "en")
 
 
-@bp.before_request
-def _start() -> None:
-    check_csrf()  # every form carries the token, the sign-in form too
+def choose_lang() -> None:
+    """``g.lang``: the one asked for (``?lang=en``), else the one kept in the cookie, else Indonesian."""
     asked = request.args.get("lang")
     g.lang = asked if asked in LANGS else request.cookies.get(LANG_COOKIE, "id")
     if g.lang not in LANGS:
         g.lang = "id"
 
 
+def keep_lang(resp: Response, path: str) -> None:
+    """A language asked for is kept for the pages under ``path`` (the workers' and the agents' apart)."""
+    if request.args.get("lang") in LANGS:
+        resp.set_cookie(LANG_COOKIE, g.lang, max_age=365 * 86400, samesite="Lax", path=path, httponly=True)
+
+
+@bp.before_request
+def _start() -> None:
+    check_csrf()  # every form carries the token, the sign-in form too
+    choose_lang()
+
+
 @bp.after_request
 def _finish(resp: Response) -> Response:
     if not request.path.startswith("/saya/static/"):
         resp.headers["Cache-Control"] = "no-store"  # names, NIKs and amounts: no copy kept
-    if request.args.get("lang") in LANGS:
-        resp.set_cookie(LANG_COOKIE, g.lang, max_age=365 * 86400, samesite="Lax", path=PATH, httponly=True)
+    keep_lang(resp, PATH)
     return resp
 
 
@@ -60,9 +70,9 @@ def t(indonesian: str, english: str) -> str:
 
 @bp.app_template_global("lang_url")
 def lang_url(lang: str) -> str:
-    """This page in ``lang``; after a form that has no page of its own, the home page."""
+    """This page in ``lang``; after a form that has no page of its own, its blueprint's home page."""
     rule = request.url_rule
-    path = request.path if rule is not None and "GET" in (rule.methods or ()) else url_for("worker.home")
+    path = request.path if rule is not None and "GET" in (rule.methods or ()) else url_for(f"{request.blueprint}.home")
     return f"{path}?lang={lang}"
 
 

@@ -41,7 +41,7 @@ def _regencies() -> list[tuple[str, list[tuple[str, str]]]]:
     return out
 
 
-def _form_context(**extra: Any) -> dict[str, Any]:
+def form_context(**extra: Any) -> dict[str, Any]:
     return {
         "regencies": _regencies(),
         "brackets": labels.brackets(db.session(), today()),
@@ -51,7 +51,7 @@ def _form_context(**extra: Any) -> dict[str, Any]:
     }
 
 
-def _body(form: Any) -> dict[str, Any]:
+def form_body(form: Any) -> dict[str, Any]:
     body: dict[str, Any] = {name: form.get(name, "") for name in FIELDS}
     income = str(body["declared_income"])
     body["declared_income"] = int(income) if income.isdigit() else income
@@ -70,7 +70,7 @@ _MESSAGES = {
 }
 
 
-def _errors(exc: ValidationError) -> dict[str, str]:
+def form_errors(exc: ValidationError) -> dict[str, str]:
     """The first problem of each field, in the reader's language."""
     out: dict[str, str] = {}
     for err in exc.errors(include_url=False):
@@ -81,21 +81,21 @@ def _errors(exc: ValidationError) -> dict[str, str]:
 
 @bp.get("/daftar")
 def enrol() -> Any:
-    return render_template("worker/enrol.html", **_form_context(values={}, errors={}))
+    return render_template("worker/enrol.html", **form_context(values={}, errors={}))
 
 
 @bp.post("/daftar")
 def enrol_post() -> Any:
     values = request.form.to_dict()
     try:
-        data = ParticipantCreate(**_body(request.form))
+        data = ParticipantCreate(**form_body(request.form))
     except ValidationError as exc:
-        return render_template("worker/enrol.html", **_form_context(values=values, errors=_errors(exc))), 422
+        return render_template("worker/enrol.html", **form_context(values=values, errors=form_errors(exc))), 422
     with db.unit_of_work(db.engine()) as s:
         issued = online.ask_code(s, current(), app_sender(), data, EnrolmentSource.web, request.remote_addr, now())
         challenge_id = issued.id if not isinstance(issued, otp.Refusal) else None
     if isinstance(issued, otp.Refusal):
-        return refusal_page("worker/enrol.html", issued, **_form_context(values=values, errors={}))
+        return refusal_page("worker/enrol.html", issued, **form_context(values=values, errors={}))
     session[CHALLENGE] = challenge_id
     return redirect(url_for("worker.enrol_confirm"))
 
@@ -104,7 +104,7 @@ def _pending() -> ParticipantCreate | None:
     return online.waiting(db.session(), session.get(CHALLENGE))
 
 
-def _confirm_context(data: ParticipantCreate, **extra: Any) -> dict[str, Any]:
+def confirm_context(data: ParticipantCreate, **extra: Any) -> dict[str, Any]:
     nik = check_nik(data.nik, today())
     quote = labels.quote_sentence(
         db.session(), data.declared_income, "JHT" in data.programs, SectorCategory(data.sector_category), today()
@@ -117,7 +117,7 @@ def enrol_confirm() -> Any:
     data = _pending()
     if data is None:
         return redirect(url_for("worker.enrol"))
-    return render_template("worker/enrol_confirm.html", **_confirm_context(data))
+    return render_template("worker/enrol_confirm.html", **confirm_context(data))
 
 
 @bp.post("/daftar/konfirmasi")
@@ -129,7 +129,7 @@ def enrol_confirm_post() -> Any:
     with db.unit_of_work(db.engine()) as s:
         checked = online.confirm(s, settings, session.get(CHALLENGE), request.form.get("code", ""), now())
     if isinstance(checked, otp.Refusal):
-        return refusal_page("worker/enrol_confirm.html", checked, **_confirm_context(data))
+        return refusal_page("worker/enrol_confirm.html", checked, **confirm_context(data))
     data = checked
     try:
         with db.unit_of_work(db.engine()) as s:
@@ -145,7 +145,7 @@ def enrol_confirm_post() -> Any:
             )
             clear = workers.start_session(s, settings, user, request.remote_addr, now())
     except BillingError as exc:  # the NIK is enrolled already (nik_already_enrolled), or a race lost
-        context = _form_context(values=request.form.to_dict() | data.model_dump(mode="json"), errors={})
+        context = form_context(values=request.form.to_dict() | data.model_dump(mode="json"), errors={})
         return render_template("worker/enrol.html", problem=exc, **context), exc.status
     session.clear()
     resp = redirect(url_for("worker.mandate", welcome=1))
