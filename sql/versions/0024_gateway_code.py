@@ -2,7 +2,7 @@
 code), kept on the attempt and shown in finance's queue beside our failure code
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0022
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
