@@ -6,7 +6,8 @@ from billing import db
 from billing.auth.guard import STAFF, current_user, roles, visible_participant
 from billing.auth.models import Role
 from billing.errors import NotFound
-from billing.mandates import service
+from billing.gateways.registry import app_gateway
+from billing.mandates import binding, service
 from billing.mandates.lifecycle import MandateAction
 from billing.mandates.models import Mandate
 from billing.mandates.schemas import (
@@ -130,7 +131,11 @@ def resume_mandate(path: MandatePath, body: TransitionBody):  # type: ignore[no-
 @roles(*WRITERS)
 def revoke_mandate(path: MandatePath, body: TransitionBody):  # type: ignore[no-untyped-def]
     """Cabut mandat / Revoke"""
-    return _transition(path.mandate_id, MandateAction.revoke, body)
+    out = _transition(path.mandate_id, MandateAction.revoke, body)
+    # As a worker's own stop does: a gateway that keeps the binding (SNAP) forgets it, so the token can
+    # never be debited again, whatever happens to our row.
+    binding.unbind(app_gateway(out["gateway"]), out["payment_method"])
+    return out
 
 
 @bp.get("/<int:mandate_id>/events", responses={200: MandateEventList})

@@ -1,7 +1,8 @@
 """A worker binds an account through the self-service pages with BILLING_GATEWAY=snap: the pages send
 them to the SNAP face's binding page (the bank's, where the OTP is typed), the bank sends them back,
 the binding is read from the bank; the next debit run takes the contribution over SNAP; stopping the
-auto-debit revokes the mandate and unbinds the account at the bank, which then refuses the token."""
+auto-debit revokes the mandate and unbinds the account at the bank, which then refuses the token; so
+does a revoke by staff through the API."""
 
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from billing.auth.models import Role
 from billing.debits.execution import DayClock
 from billing.debits.service import run_debits
 from billing.gateways.base import ChargeRequest, ChargeStatus
@@ -25,6 +27,7 @@ from billing.ledger.verify import verify
 from billing.mandates.models import Mandate, MandateStatus
 from billing.settings import Settings
 from schedulers import jobs
+from tests.factories import auth, token
 from tests.gateways.snap.conftest import Keys, make_keys, settings_for
 from tests.web.worker import BANK_OTP, DAY, Worker, set_day
 
@@ -49,10 +52,8 @@ def face(keys: Keys, monkeypatch: pytest.MonkeyPatch) -> Iterator[SnapFaceServer
         yield server
 
 
-@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
-def test_bind_debit_and_stop_over_snap(
-    app: Flask, client: FlaskClient, engine: Engine, face: SnapFaceServer, keys: Keys
-) -> None:
+def _bind(app: Flask, client: FlaskClient, engine: Engine, face: SnapFaceServer) -> tuple[Worker, Mandate]:
+    """A worker enrols and binds ``sim_ok`` on the bank's page with its OTP: their mandate is active."""
     set_day(engine, DAY)
     worker = Worker(app, client)
     worker.enrol()
@@ -70,6 +71,14 @@ def test_bind_debit_and_stop_over_snap(
         mandate = s.exec(select(Mandate)).one()
     assert (mandate.status, mandate.gateway) == (MandateStatus.active, "snap")
     assert mandate.payment_method.startswith("snaptok_") and mandate.display.startswith("BRI ••••")
+    return worker, mandate
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_bind_debit_and_stop_over_snap(
+    app: Flask, client: FlaskClient, engine: Engine, face: SnapFaceServer, keys: Keys
+) -> None:
+    worker, mandate = _bind(app, client, engine, face)
 
     settings = app.extensions["billing.settings"]
     jobs.generate_contributions(jobs.JobContext(settings, engine), DAY)
@@ -94,5 +103,26 @@ def test_bind_debit_and_stop_over_snap(
         )
         assert (again.status, again.failure_code) == (ChargeStatus.failed, FailureCode.mandate_revoked)
         assert bank.total_debited() == 8_400
+    finally:
+        gateway.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_mandate_staff_revoke_is_unbound_at_the_bank(
+    app: Flask, client: FlaskClient, engine: Engine, face: SnapFaceServer, keys: Keys
+) -> None:
+    _, mandate = _bind(app, client, engine, face)
+    headers = auth(token(app, Role.finance))
+    revoked = client.post(
+        f"/api/v1/mandates/{mandate.id}/revoke", json={"reason": "rekening dilaporkan hilang"}, headers=headers
+    )
+    assert (revoked.status_code, revoked.get_json()["status"]) == (200, "revoked")
+    gateway = SnapGateway(settings_for(face.url, keys, forward_clock=True), clock=DayClock(DAY))
+    try:
+        again = gateway.charge(
+            ChargeRequest(amount=8_400, payment_method=mandate.payment_method, idempotency_key="after-revoke")
+        )
+        assert (again.status, again.failure_code) == (ChargeStatus.failed, FailureCode.mandate_revoked)
+        assert face.snap_face.bank.total_debited() == 0
     finally:
         gateway.close()
