@@ -69,7 +69,6 @@ class AccountSpec:
     payday: Payday = DAILY
     income: int = 0  # rupiah credited each payday
     income_jitter_pct: int = 0  # each payday's income varies by up to ± this percentage, deterministically
-    jitter_phase: float = 0.0  # where in the jitter's range its paydays start, in [0, 1)
     daily_spend: int = 0
     savings: int = 0
     bill: int = 0
@@ -81,24 +80,23 @@ class AccountSpec:
     blocked_on: date | None = None
     dormant_on: date | None = None
     mandate_revoked_on: date | None = None
-    # Derived once, read on every charge: whether any check above can refuse a charge (most accounts: no).
+    # Derived once, read on every charge: whether any check above can refuse a charge (most accounts:
+    # no), and the checksum of the token that seeds the income jitter.
     restricted: bool = field(init=False, repr=False, compare=False)
+    token_crc: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         dated = (self.closed_on, self.blocked_on, self.dormant_on, self.mandate_revoked_on)
         restricted = self.invalid or self.per_charge_limit is not None or any(d is not None for d in dated)
         object.__setattr__(self, "restricted", restricted)
+        object.__setattr__(self, "token_crc", zlib.crc32(self.token.encode()))
 
     def income_on(self, payday: date) -> int:
         j = self.income_jitter_pct
         if not j:
             return self.income
-        # One draw per payday, shared by every account and shifted by each account's phase: an account's
-        # paydays vary independently of each other, and on any payday accounts whose phases are spread
-        # evenly (a population's) are spread evenly over the range. crc32, not hash(): str hashes differ
-        # between processes, and several processes share one bank.
-        draw = zlib.crc32(payday.toordinal().to_bytes(3, "little")) / 2**32
-        u = int((self.jitter_phase + draw) % 1.0 * (2 * j + 1))
+        # crc32, not hash(): str hashes differ between processes, and several processes share one bank.
+        u = zlib.crc32(payday.toordinal().to_bytes(3, "little"), self.token_crc) % (2 * j + 1)
         return self.income * (100 - j + u) // 100
 
     def cycle_funds(self, d: date, payday: date) -> int:

@@ -103,8 +103,8 @@ _TOKEN = re.compile(r"pop-(\d+)-(\d{4})(\d{2})(\d{2})-(.+?)-(\d+)(?:-(\d+)of(\d+
 # The properties spread over a stratum, one slice of each per account. An event (closed, blocked,
 # dormant, revoked) takes its day from the same number as whether it happens, so the days of the
 # accounts it hits are spread over the horizon too.
-_INCOME, _LASTS, _SAVINGS, _PAYDAY, _EWALLET, _INVALID, _CLOSED, _BLOCKED, _DORMANT, _REVOKED, _JITTER = range(11)
-_PROPERTIES = 11
+_INCOME, _LASTS, _SAVINGS, _PAYDAY, _EWALLET, _INVALID, _CLOSED, _BLOCKED, _DORMANT, _REVOKED = range(10)
+_PROPERTIES = 10
 # A stratum's slices are kept in memory while its accounts charge: a token naming more accounts than
 # this is not one of ours (it would make the bank hold a huge permutation).
 STRATUM_MAX = 10_000
@@ -175,7 +175,6 @@ def build_account(seed: int, start: date, profile_name: str, stratum: int, at: t
         payday=Payday(p.payday_kind, p.payday_days[int(u[_PAYDAY] * len(p.payday_days))]),
         income=income,
         income_jitter_pct=p.income_jitter_pct,
-        jitter_phase=u[_JITTER],
         daily_spend=spend,
         savings=_spread(p.savings, u[_SAVINGS]),
         channel=Channel.ewallet if ewallet else Channel.bank,
