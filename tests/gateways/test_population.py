@@ -8,7 +8,7 @@ import pytest
 from billing.gateways.base import ChargeStatus
 from billing.gateways.failures import FailureCode
 from billing.gateways.simulator import Population, from_settings
-from billing.gateways.simulator.population import PROFILES, parse_population_token
+from billing.gateways.simulator.population import HORIZON_DAYS, PROFILES, STRATUM_MAX, parse_population_token
 
 from .conftest import Clock, req
 
@@ -46,6 +46,34 @@ def test_tokens_rebuild_their_accounts() -> None:
     assert parse_population_token("pop-5-20260401-no_such_profile-1") is None
     assert parse_population_token("pop-5-2026-wage_25-1") is None
     assert parse_population_token("sim_ok") is None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_profiles_accounts_are_spread_over_its_ranges_on_any_seed(seed: int) -> None:
+    # 200 struggling accounts: closed 4%, dormant 8%, revoked 5%, invalid 2%, e-wallets 40% exactly,
+    # not a binomial draw around them.
+    start = date(2026, 1, 1)
+    accounts = Population.generate(seed=seed, n=200, mix={"struggling": 1}, start=start).accounts
+    closed = sorted((a.closed_on - start).days for a in accounts if a.closed_on is not None)
+    assert len(closed) == 8
+    assert sum(a.dormant_on is not None for a in accounts) == 16
+    assert sum(a.mandate_revoked_on is not None for a in accounts) == 10
+    assert sum(a.invalid for a in accounts) == 4
+    assert sum(a.channel == "ewallet" for a in accounts) == 80
+    # The closures fall one in each eighth of the year, the incomes one in each 200th of their range.
+    assert [day * 8 // HORIZON_DAYS for day in closed] == list(range(8))
+    low, high = PROFILES["struggling"].income
+    steps = (high - low) // 1000 + 1  # whole thousands
+    thousands = sorted((a.income - low) // 1000 for a in accounts)
+    assert all(j * steps // 200 <= t < (j + 1) * steps / 200 for j, t in enumerate(thousands))
+
+
+def test_stratified_tokens_rebuild_their_accounts() -> None:
+    token = "pop-5-20260401-wage_25-0-3of7"
+    account = parse_population_token(token)
+    assert account is not None and account.token == token
+    assert parse_population_token("pop-5-20260401-wage_25-0-7of7") is None
+    assert parse_population_token(f"pop-5-20260401-wage_25-0-0of{STRATUM_MAX + 1}") is None
 
 
 def test_generated_accounts_look_like_their_profile() -> None:

@@ -2,13 +2,14 @@
 from them are valid, stable and charge accounts any process can rebuild."""
 
 import json
+from collections import Counter
 
 import pytest
 import yaml
 
 from billing.gateways.simulator.population import parse_population_token
 from billing.participants.identity import check_nik, normalise_phone
-from billing.simulation.people import everyone, person
+from billing.simulation.people import everyone
 from billing.simulation.scenario import SHIPPED, load, parse, shipped
 from tests.api_routes import APP
 
@@ -62,8 +63,28 @@ def test_people_are_valid_and_stable() -> None:
             # The token alone rebuilds the account: another process sharing the bank needs nothing else.
             account = parse_population_token(p.payment_method)
             assert account is not None and account.channel == p.channel
-    # Person i of a segment does not depend on how many the segment has; the seed changes everyone.
-    segment = scenario.segments[0]
-    third = next(x for x in people if x.segment == segment and x.index == 3)
-    assert person(scenario, scenario.seed, segment, 3) == third
-    assert person(scenario, scenario.seed + 1, segment, 3).nik != person(scenario, scenario.seed, segment, 3).nik
+    assert everyone(scenario, scenario.seed) == people
+    other = everyone(scenario, scenario.seed + 1)
+    assert [p.nik for p in other] != [p.nik for p in people]
+    assert [p.payment_method for p in other] != [p.payment_method for p in people]
+
+
+@pytest.mark.parametrize("seed", [7, 1, 2])
+def test_how_people_pay_is_dealt_by_the_weights_on_any_seed(seed: int) -> None:
+    scenario = load("quickstart")
+    people = everyone(scenario, seed)
+    market = next(s for s in scenario.segments if s.name == "pedagang_pasar")  # 95: 75/10/15, JHT 20%
+    traders = [p for p in people if p.segment == market]
+    assert Counter(p.account_profile for p in traders) == {"weekly_trader": 71, "struggling": 14, "wage_25": 10}
+    weekly = [p for p in traders if p.account_profile == "weekly_trader"]
+    # 71 over 5 debit days: 14 or 15 each; JHT 20% of 71: 14.
+    assert sorted(Counter(p.debit_day for p in weekly).values()) == [14, 14, 14, 14, 15]
+    assert sum(p.jht for p in weekly) == 14
+    # One enrolment day from each 71st of the window (1 June 2022 - 20 December 2023).
+    span = (market.enrolled_to - market.enrolled_from).days + 1
+    days = sorted((p.enrolled_on - market.enrolled_from).days for p in weekly)
+    assert all(j * span / 71 - 1 < day < (j + 1) * span / 71 for j, day in enumerate(days))
+    # The accounts of a profile in a region are one stratum of the simulated bank, spread evenly.
+    struggling = [parse_population_token(p.payment_method or "") for p in people if p.account_profile == "struggling"]
+    assert len(struggling) == 62
+    assert sum(a is not None and a.dormant_on is not None for a in struggling) in (6, 7)  # 10% of 62
