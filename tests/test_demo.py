@@ -1,6 +1,6 @@
-"""``billing demo seed``: the quickstart scenario simulated once in a sandbox database, then the same
-working tokens and the URLs printed on every run. SQLite only: the demo's embedded database (the
-simulation itself is tested on both backends in tests/simulation)."""
+"""``billing demo seed``: the quickstart scenario simulated once in a sandbox database (reproducing its
+headline figures), then the same working tokens and the URLs printed on every run. SQLite only: the
+demo's embedded database (the big scenarios run on PostgreSQL in tests/simulation)."""
 
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from billing.participants.models import Participant
 from billing.settings import Settings
 from billing.simulation.scenario import load
 from tests.factories import auth, enrol, token
+from tests.simulation.test_scenarios import assert_headline
 from tests.web.browser_session import csrf_token, sign_in
 from tests.web.worker import Worker
 
@@ -95,6 +96,9 @@ def test_seed_simulates_quickstart_and_prints_tokens_and_urls(app, client, engin
     assert count(engine, "participant") == sum(s.count for s in quickstart.segments)
     assert count(engine, "api_user") == 8  # and the self-service user the worker's sign-in made
     assert sign_in(app.test_client(), *logins["manager"]).status_code == 401  # a new password each run
+
+    # What the demo shows is the scenario's headline: Pangkal Pinang's fall and coverage, within a point.
+    assert_headline(app, client, engine, "quickstart")
 
 
 def test_a_database_with_other_data_is_refused(app, client, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
