@@ -327,9 +327,12 @@ def work(
     owner = owner or worker_name()
     done = 0
     while not stopping():
+        # Asked before the claim: a planner that finished between an empty claim and this question
+        # would have committed batches nobody takes.
+        more_coming = planning()
         claimed = claim_and_take(engine, owner, lease)
         if claimed is None:
-            if not planning():
+            if not more_coming:
                 return done
             time.sleep(0.02)
             continue

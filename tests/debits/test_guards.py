@@ -202,3 +202,21 @@ def test_an_unknown_outcome_the_gateway_never_received_is_cancelled_not_replayed
     assert attempts(engine) == [(1, "cancelled", "contribution_settled", "sim_timeout_before_charge")]
     assert rows(engine, "SELECT COUNT(*) FROM debit_unsettled") == [(0,)]
     proved(world)
+
+
+def test_a_batch_planned_just_before_the_planner_finishes_is_still_worked(engine, settings) -> None:  # type: ignore[no-untyped-def]
+    """The planner may commit its last batch and finish between a worker's empty claim and its question
+    "is the planner still at work?": the worker must not leave that batch queued."""
+    enrol(engine, date(2024, 6, 1), "sim_ok")
+    world = World.create(engine, settings, DAY)
+    jobs.generate_contributions(world.ctx, DAY)
+
+    def planner_finishes_now() -> bool:
+        if not rows(engine, "SELECT id FROM debit_batch"):
+            start_debit_run(engine, settings, DAY)
+        return False  # the planner is done
+
+    lease = timedelta(seconds=settings.lease_seconds)
+    work(engine, world.gateway, retry_policy(settings), lease, clock=world.clock, planning=planner_finishes_now)
+    assert world.gateway.bank.debits("sim_ok") == 1  # type: ignore[attr-defined]
+    assert rows(engine, "SELECT status FROM debit_batch") == [("done",)]
