@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, current_app, g
 from sqlalchemy import Connection, CursorResult, Engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, create_engine
 
 
@@ -65,10 +65,22 @@ def end_request(response: Response) -> Response:
     s = g.get("db_session")
     if s is not None:
         if response.status_code < 400:
-            s.commit()
+            commit(s)
         else:
             s.rollback()
     return response
+
+
+def commit(s: Session) -> None:
+    """Commit, marking a database error of the COMMIT itself (``during_commit``): the server may have
+    committed before the connection was lost, so the request's answer must not say nothing was saved.
+    The flush goes first, apart: its errors are certain rollbacks."""
+    s.flush()
+    try:
+        s.commit()
+    except DBAPIError as exc:
+        exc.during_commit = True  # type: ignore[attr-defined]
+        raise
 
 
 def rollback_session() -> None:

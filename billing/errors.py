@@ -128,8 +128,10 @@ _AWAY = ("08", "57P")
 
 
 def database_problem(exc: DBAPIError) -> Response | None:
-    """503 with ``Retry-After`` when the database refused this transaction only for now (nothing of it
-    was written); None for any other database error, which is a bug."""
+    """503 with ``Retry-After`` when the database refused this transaction only for now; None for any
+    other database error, which is a bug. A deadlock or serialization failure is a certain rollback. A
+    connection lost before the commit loses the transaction; lost during it (``billing.db.commit``), the
+    server may have committed before the answer was lost, so the client is told to look first."""
     state = str(getattr(exc.orig, "sqlstate", "") or "")
     if state in _TRY_AGAIN:
         code, detail = (
@@ -137,6 +139,15 @@ def database_problem(exc: DBAPIError) -> Response | None:
             (
                 "Permintaan lain mengubah data yang sama; tidak ada yang diubah, kirim lagi. / Another request "
                 "changed the same records; nothing was changed, send it again."
+            ),
+        )
+    elif (exc.connection_invalidated or state.startswith(_AWAY)) and getattr(exc, "during_commit", False):
+        code, detail = (
+            "outcome_unknown",
+            (
+                "Basis data terputus saat menyimpan; perubahan mungkin sudah tersimpan. Periksa dulu sebelum "
+                "mengirim lagi. / The database went away while saving; the change may have been saved. Check "
+                "before sending it again."
             ),
         )
     elif exc.connection_invalidated or state.startswith(_AWAY):

@@ -47,6 +47,6 @@ def commit_and_send(session: Session, outcome: Outcome) -> str | None:
     send it, and return the attempt's status; None when nothing was planned."""
     if outcome.status != "planned":
         return None
-    session.commit()
+    db.commit(session)
     send_planned(outcome.detail["batch_id"], outcome.detail["gateway"])
     return attempt_status(outcome.detail["attempt_id"])

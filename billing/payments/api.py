@@ -75,7 +75,7 @@ def create_refund(path: ParticipantPath, body: RefundCreate):  # type: ignore[no
     made = refunds.request(session, ask, day)
     # A refund is a money movement in two steps, like a debit: it exists (its credit set aside) before
     # the gateway is asked, so a crash between the two leaves it for the settlement job to send again.
-    session.commit()
+    db.commit(session)
     for refund in made:
         if refund.gateway:
             refunds.execute(session, app_gateway(refund.gateway), refund, day)
