@@ -1,12 +1,8 @@
-"""SNAP's signatures, checked against values computed apart from the adapter's code.
-
-No worked example with its keys could be found in the public SNAP material read for this adapter
-(Bank Indonesia's standard and providers' pages, e.g. DOKU's and Faspay's signature pages, give the
-formulas; Midtrans' page shows a sample key but its excerpt does not carry the resulting signature).
-So the HMAC-SHA512 transaction signature is checked against a value computed with OpenSSL from the
-string-to-sign written out by hand (the command is beside it), and the SHA256withRSA signatures
-against ``cryptography``'s primitives applied to hand-written strings; the face's own checks are the
-round trips (tests/gateways/snap/test_face.py)."""
+"""SNAP's signatures, checked against values computed apart from the adapter's code: the HMAC-SHA512
+transaction signature against OpenSSL's output for a string-to-sign written out by hand (the command is
+beside it), the SHA256withRSA signatures against ``cryptography``'s primitives applied to hand-written
+strings. A provider's published worked examples are checked in test_published_vectors.py; the face's own
+checks are the round trips (tests/gateways/snap/test_face.py)."""
 
 import base64
 import hashlib
