@@ -57,9 +57,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("bangka"))
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def bangka(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
-    url, pg_name = _new_database(request.param, tmp_path_factory)
+def _build(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+    url, pg_name = _new_database(backend, tmp_path_factory)
     upgrade(url)
     settings = Settings(database_url=url, log_json=False, log_level="WARNING")
     engine = make_engine(url)
@@ -68,6 +67,25 @@ def bangka(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     engine.dispose()
     if pg_name:
         _drop(pg_name)
+
+
+# One unparametrized session fixture per backend, each kept to the session's end: a parametrized
+# session fixture is built again whenever the tests' order switches backend (xdist's order did, and
+# the scenario was simulated twice per backend).
+@pytest.fixture(scope="session")
+def _bangka_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+    yield from _build("sqlite", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def _bangka_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+    yield from _build("postgresql", tmp_path_factory)
+
+
+@pytest.fixture(params=BACKENDS)
+def bangka(request: pytest.FixtureRequest) -> Scenario:
+    built: Scenario = request.getfixturevalue(f"_bangka_{request.param}")
+    return built
 
 
 @pytest.fixture

@@ -8,12 +8,16 @@ import pytest
 from billing.reports import service
 from billing.reports.schemas import ChurnReport
 from billing.reports.tables import churn_tables
+from tests.conftest import BACKENDS
 
 TODAY = date(2024, 7, 1)
+# pangkal_pinang reads the scenario without naming ``bangka``: the same process as the other readers.
+pytestmark = pytest.mark.xdist_group("bangka")
 
 
-@pytest.fixture(scope="module")
-def pangkal_pinang(bangka) -> ChurnReport:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", params=BACKENDS)
+def pangkal_pinang(request: pytest.FixtureRequest) -> ChurnReport:
+    bangka = request.getfixturevalue(f"_bangka_{request.param}")
     return service.churn_report(bangka.engine, "19.71", "2024-01", "2024-06", TODAY)
 
 
