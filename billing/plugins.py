@@ -1,11 +1,21 @@
 """Plug-ins found by name in an entry-point group, so another package adds one (a payment gateway,
 a notice sender) by declaring it in its own pyproject.toml, without editing ours."""
 
+import sys
+from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 
 def _by_name(group: str) -> dict[str, list[EntryPoint]]:
+    return _scan(group, tuple(sys.path))
+
+
+# Reading every installed package's metadata costs milliseconds, and mandates' validation, the notice
+# job and the gateway's loading asked for it each time (a seventh of a simulation's time). What is
+# installed is read once per search path: a package put on the path later is still found.
+@lru_cache(maxsize=16)
+def _scan(group: str, _path: tuple[str, ...]) -> dict[str, list[EntryPoint]]:
     found: dict[str, list[EntryPoint]] = {}
     for ep in entry_points(group=group):
         found.setdefault(ep.name, []).append(ep)

@@ -184,5 +184,10 @@ def reopen_stopped(session: Session, participant_id: int, on: date) -> int:
         ),
         {"p": participant_id, "on": on},
     )
-    failed_debits.participants(session.connection(), [participant_id])
+    conn = session.connection()
+    # The queue shows the mandate too: rebuilt when months reopened or the worker has rows in it (a
+    # new worker's first mandate, the common case, has none).
+    queued = conn.execute(text("SELECT 1 FROM failed_debit WHERE participant_id = :p LIMIT 1"), {"p": participant_id})
+    if result.rowcount or queued.first() is not None:
+        failed_debits.participants(conn, [participant_id])
     return int(result.rowcount)
