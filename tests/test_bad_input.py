@@ -314,9 +314,11 @@ def _raw(port: int, request: bytes) -> tuple[str, dict[str, str], bytes]:
     return status, {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in lines)}, body
 
 
-@pytest.fixture
-def served(sqlite_url: str, tmp_path) -> Iterator[int]:  # type: ignore[no-untyped-def]
-    """``billing serve`` in its own process, as production runs it."""
+@pytest.fixture(scope="module")
+def served(_sqlite_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """``billing serve`` in its own process, as production runs it: one for the module (the requests
+    below never reach the app, let alone the database)."""
+    sqlite_url, tmp_path = _sqlite_database, tmp_path_factory.mktemp("served")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BILLING_")}
     env |= {

@@ -54,8 +54,8 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict
     empty_database(url)
 
 
-# Per operation and kind of data (valid, invalid): a bounded budget, about a minute in all on 2 cores.
-EXAMPLES = 30
+# Per operation and kind of data (valid, invalid): a bounded budget, about 40 s in all on 2 cores.
+EXAMPLES = 20
 
 
 def _fuzz(operation: Any, mode: schemathesis.GenerationMode, headers: dict[str, str], **fixed: Any) -> list[str]:

@@ -11,6 +11,7 @@ Staging first matters: an INSERT whose SELECT anti-joins the table being filled 
 new rows. The unique (participant_id, period) index is the backstop against a concurrent writer."""
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -94,20 +95,37 @@ def generate(session: Session, period: date, participant_ids: list[int] | None =
     period = month_start(period)
     tariff = load_tariff(session, period)
     _lock_month(session, period)
-    conn = session.connection()
-    for table in SCRATCH:
-        table.drop(conn, checkfirst=True)  # left on a pooled SQLite connection by a failed run
-        table.create(conn)
-    # On an error the caller rolls back, which drops them on PostgreSQL (SQLite's are dropped above).
-    if participant_ids is None:
-        _stage_missing_all(session, period)
-    else:
-        for chunk in _chunks(sorted(set(participant_ids))):
-            _stage_missing(session, period, chunk)
+    with _hash_anti_join(session, participant_ids is None):
+        if not _anyone_missing(session, period, participant_ids):
+            return 0  # the daily run after the month's first: no scratch tables made and dropped for nothing
+        conn = session.connection()
+        for table in SCRATCH:
+            table.drop(conn, checkfirst=True)  # left on a pooled SQLite connection by a failed run
+            table.create(conn)
+        # On an error the caller rolls back, which drops them on PostgreSQL (SQLite's are dropped above).
+        if participant_ids is None:
+            _stage_missing(session, period, None)
+        else:
+            for chunk in _chunks(sorted(set(participant_ids))):
+                _stage_missing(session, period, chunk)
     created = _create(session, tariff)
     for table in SCRATCH:
         table.drop(conn)
     return created
+
+
+@contextmanager
+def _hash_anti_join(session: Session, everyone: bool) -> Iterator[None]:
+    """For every participant, on PostgreSQL: a hash anti-join, whatever the statistics say. Right after a
+    month's contributions were created, before autovacuum counted them, the planner expected none and
+    compared every participant with every contribution of the month (a simulation's generation went
+    from 2 ms to 70 ms at 1,400 participants: the comparisons grow as participants × contributions)."""
+    pg = everyone and session.get_bind().dialect.name == "postgresql"
+    if pg:
+        session.execute(sql_text("SET LOCAL enable_nestloop = off"))
+    yield  # on an error the transaction's rollback undoes the SET LOCAL
+    if pg:
+        session.execute(sql_text("SET LOCAL enable_nestloop = on"))
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -122,17 +140,23 @@ def _lock_month(session: Session, period: date) -> None:
         session.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def _stage_missing_all(session: Session, period: date) -> None:
-    """Every participant: on PostgreSQL a hash anti-join, whatever the statistics say. Right after a
-    month's contributions were created, before autovacuum counted them, the planner expected none and
-    compared every participant with every contribution of the month (a simulation's generation went
-    from 2 ms to 70 ms at 1,400 participants: the comparisons grow as participants × contributions)."""
-    pg = session.get_bind().dialect.name == "postgresql"
-    if pg:
-        session.execute(sql_text("SET LOCAL enable_nestloop = off"))
-    _stage_missing(session, period, None)
-    if pg:
-        session.execute(sql_text("SET LOCAL enable_nestloop = on"))
+def _missing(period: date) -> list[Any]:
+    """The conditions on ``Participant`` of one billable that still misses ``period``."""
+    return [
+        col(Participant.status).in_([s.value for s in BILLABLE]),
+        # Billing starts with the membership: no month before enrolment (or re-registration).
+        col(Participant.membership_from) <= period,
+        ~exists().where(Contribution.participant_id == Participant.id, Contribution.period == period),
+    ]
+
+
+def _anyone_missing(session: Session, period: date, ids: list[int] | None) -> bool:
+    if ids is not None and len(set(ids)) > ID_CHUNK:
+        return True  # a long list: the staging's chunks will tell
+    stmt = select(col(Participant.id)).where(*_missing(period))
+    if ids is not None:
+        stmt = stmt.where(col(Participant.id).in_(sorted(set(ids))))
+    return session.execute(stmt.limit(1)).first() is not None
 
 
 def _stage_missing(session: Session, period: date, ids: Sequence[int] | None) -> None:
@@ -150,12 +174,7 @@ def _stage_missing(session: Session, period: date, ids: Sequence[int] | None) ->
         )
         .outerjoin(sponsorship, sponsorship.c.participant_id == Participant.id)
         .outerjoin(profile, profile.c.participant_id == Participant.id)
-        .where(
-            col(Participant.status).in_([s.value for s in BILLABLE]),
-            # Billing starts with the membership: no month before enrolment (or re-registration).
-            col(Participant.membership_from) <= period,
-            ~exists().where(Contribution.participant_id == Participant.id, Contribution.period == period),
-        )
+        .where(*_missing(period))
     )
     if ids is not None:
         stmt = stmt.where(col(Participant.id).in_(ids))
