@@ -39,8 +39,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The slow tests first: on two processes, one started last would leave the other idle at the end.
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    # The slow tests first, then the groups (one process takes a whole group): on two processes, one
+    # started last would leave the other idle at the end.
+    items.sort(
+        key=lambda item: (item.get_closest_marker("slow") is None, item.get_closest_marker("xdist_group") is None)
+    )
     which = config.getoption("exclusive")
     if which is None:
         return
