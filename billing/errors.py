@@ -56,6 +56,18 @@ class Conflict(BillingError):
     title = "Bertentangan dengan keadaan saat ini / Conflict with the current state"
 
 
+class TooManyRequests(BillingError):
+    """A limit of sends or tries was reached; ``retry_after`` seconds go out as ``Retry-After``."""
+
+    status = 429
+    code = "too_many_requests"
+    title = "Terlalu banyak permintaan / Too many requests"
+
+    def __init__(self, detail: str, *, code: str | None = None, retry_after: int | None = None):
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after
+
+
 def problem(status: int, code: str, title: str, detail: str, errors: list[dict[str, Any]] | None = None) -> Response:
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
@@ -168,7 +180,10 @@ def database_problem(exc: DBAPIError) -> Response | None:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(BillingError)
     def _billing_error(exc: BillingError) -> Response:
-        return problem(exc.status, exc.code, exc.title, exc.detail, exc.errors)
+        resp = problem(exc.status, exc.code, exc.title, exc.detail, exc.errors)
+        if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+            resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError) -> Response:

@@ -17,7 +17,16 @@ from pydantic import BaseModel
 from werkzeug.routing import Rule
 
 from billing.auth.guard import PUBLIC_ATTR
-from billing.errors import PROBLEM_JSON, TYPE_BASE, Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from billing.errors import (
+    PROBLEM_JSON,
+    TYPE_BASE,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+)
 from billing.reports.pdf import PdfUnavailable
 from billing.reports.render import MEDIA_TYPES
 from billing.requests import MalformedJson, UnsupportedMediaType
@@ -87,6 +96,11 @@ PROBLEMS = {
     ),
     422: Described(
         "Data tidak valid; lihat 'errors' / Invalid; see 'errors'", InvalidInput.code, InvalidInput.title, [_MISSING]
+    ),
+    429: Described(
+        "Batas tercapai; lihat Retry-After / A limit was reached; see Retry-After",
+        TooManyRequests.code,
+        TooManyRequests.title,
     ),
     503: Described(
         "Layanan pendukung tidak ada / A service it needs is down", PdfUnavailable.code, PdfUnavailable.title

@@ -71,19 +71,19 @@ def list_workers():  # type: ignore[no-untyped-def]
     return WorkerList(items=[WorkerOut.model_validate(p) for p in rows]).model_dump(mode="json")
 
 
-@bp.post("/agent/enrolments", responses={202: EnrolmentStarted, 409: None})
+@bp.post("/agent/enrolments", responses={202: EnrolmentStarted, 429: None})
 @roles(Role.agent)
 def start_enrolment(body: ParticipantCreate):  # type: ignore[no-untyped-def]
     """Daftarkan pekerja: kode ke HP pekerja / Enrol a worker: a code to the worker's phone
 
     Data diperiksa seperti POST /participants; kode 6 digit dikirim ke nomor pekerja. Terlalu banyak
-    kode: 409 too_many_sends atau locked. / Checked as POST /participants; a 6-digit code goes to the
-    worker's number. Too many codes: 409 too_many_sends or locked."""
+    kode: 429 too_many_sends atau locked, dengan Retry-After. / Checked as POST /participants; a 6-digit
+    code goes to the worker's number. Too many codes: 429 too_many_sends or locked, with Retry-After."""
     # Committed on its own: a refused send still counts against the limits.
     with db.unit_of_work(db.engine()) as s:
         issued = enrolment.ask(s, current(), app_sender(), current_user(), body, request.remote_addr, now())
     if isinstance(issued, otp.Refusal):
-        raise enrolment.refusal_error(issued)
+        raise enrolment.refusal_error(issued, now())
     assert issued.id is not None
     return EnrolmentStarted(challenge_id=issued.id, expires_at=issued.expires_at).model_dump(mode="json"), 202
 
@@ -99,7 +99,7 @@ def confirm_enrolment(path: EnrolmentPath, body: EnrolmentConfirm):  # type: ign
     with db.unit_of_work(db.engine()) as s:
         checked = enrolment.confirm(s, current(), current_user(), path.challenge_id, body.code, now())
     if isinstance(checked, otp.Refusal):
-        raise enrolment.refusal_error(checked)
+        raise enrolment.refusal_error(checked, now())
     participant = workers.enrol(db.session(), current_user(), checked, today())
     return WorkerOut.model_validate(participant).model_dump(mode="json"), 201
 

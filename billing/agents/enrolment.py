@@ -4,13 +4,14 @@ it is recorded; only that agent may then confirm it, with the code the worker re
 phone. Each caller commits either way: sends and wrong tries count against the limits."""
 
 from datetime import datetime
+from math import ceil
 
 from sqlmodel import Session
 
 from billing.agents.models import AgentEnrolmentRequest
 from billing.audit.service import record
 from billing.auth.models import ApiUser
-from billing.errors import Conflict, InvalidInput, NotFound
+from billing.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from billing.otp import service as otp
 from billing.otp.models import OtpChallenge
 from billing.otp.senders import OtpSender
@@ -56,8 +57,9 @@ def confirm(
     return online.confirm(session, settings, challenge_id, code, now)
 
 
-def refusal_error(refusal: otp.Refusal) -> InvalidInput | Conflict:
-    """A refused code as the API answers it: a wrong one is 422 (tries left in the message), the rest 409."""
+def refusal_error(refusal: otp.Refusal, now: datetime) -> InvalidInput | TooManyRequests | Conflict:
+    """A refused code as the API answers it: a wrong one is 422 (tries left in the message), too many
+    codes asked for 429 with ``Retry-After``, the rest (expired, used, tried too often) 409."""
     if refusal.code == "wrong_code":
         return InvalidInput(
             f"Kode salah; sisa {refusal.left} percobaan. / Wrong code; {refusal.left} tries left.",
@@ -65,7 +67,8 @@ def refusal_error(refusal: otp.Refusal) -> InvalidInput | Conflict:
             errors=[{"field": "code", "message": "wrong code", "type": "wrong_code"}],
         )
     until = f" ({refusal.until:%Y-%m-%dT%H:%M:%SZ})" if refusal.until else ""
-    return Conflict(
-        f"Kode tidak bisa dipakai: {refusal.code}{until}. / The code cannot be used: {refusal.code}{until}.",
-        code=refusal.code,
-    )
+    detail = f"Kode tidak bisa dipakai: {refusal.code}{until}. / The code cannot be used: {refusal.code}{until}."
+    if refusal.code in ("too_many_sends", "locked"):
+        wait = max(1, ceil((refusal.until - now).total_seconds())) if refusal.until else None
+        return TooManyRequests(detail, code=refusal.code, retry_after=wait)
+    return Conflict(detail, code=refusal.code)

@@ -126,6 +126,19 @@ def test_an_agent_enrols_through_the_api(client: FlaskClient, app: Flask, engine
     assert_problem(refused, 409, "nik_already_enrolled")
 
 
+def test_too_many_codes_for_one_phone_are_429_with_retry_after(
+    client: FlaskClient, engine: Engine, settings: Settings
+) -> None:
+    set_day(engine, DAY)
+    _, budi = _agent(engine, "Agen Budi")
+    body = participant_body(phone="0812-7777-8888")
+    for _ in range(settings.otp_sends_per_hour):
+        assert client.post("/api/v1/agent/enrolments", json=body, headers=budi).status_code == 202
+    refused = client.post("/api/v1/agent/enrolments", json=body, headers=budi)
+    assert_problem(refused, 429, "too_many_sends")
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+
+
 def test_the_operations_are_documented(client: FlaskClient) -> None:
     paths = client.get("/openapi.json").get_json()["paths"]
     collect = paths["/api/v1/agent/workers/{participant_id}/collections"]["post"]
