@@ -151,11 +151,11 @@ def _missing(period: date) -> list[Any]:
 
 
 def _anyone_missing(session: Session, period: date, ids: list[int] | None) -> bool:
-    if ids is not None and len(set(ids)) > ID_CHUNK:
-        return True  # a long list: the staging's chunks will tell
     stmt = select(col(Participant.id)).where(*_missing(period))
     if ids is not None:
-        stmt = stmt.where(col(Participant.id).in_(sorted(set(ids))))
+        if len(ids) > ID_CHUNK:
+            return True  # a long list: the staging's chunks will tell
+        stmt = stmt.where(col(Participant.id).in_(ids))
     return session.execute(stmt.limit(1)).first() is not None
 
 
