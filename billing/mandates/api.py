@@ -131,11 +131,11 @@ def resume_mandate(path: MandatePath, body: TransitionBody):  # type: ignore[no-
 @roles(*WRITERS)
 def revoke_mandate(path: MandatePath, body: TransitionBody):  # type: ignore[no-untyped-def]
     """Cabut mandat / Revoke"""
-    out = _transition(path.mandate_id, MandateAction.revoke, body)
+    _load(path.mandate_id)
     # As a worker's own stop does: a gateway that keeps the binding (SNAP) forgets it, so the token can
-    # never be debited again, whatever happens to our row.
-    binding.unbind(app_gateway(out["gateway"]), out["payment_method"])
-    return out
+    # never be debited again.
+    mandate, _ = binding.revoke_and_unbind(db.session(), path.mandate_id, body.reason, _actor(), today(), app_gateway)
+    return _out(mandate)
 
 
 @bp.get("/<int:mandate_id>/events", responses={200: MandateEventList})

@@ -9,6 +9,7 @@ pending consent, not a binding we know nothing of), and its outcome is read from
 from the browser coming back."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +18,7 @@ from sqlmodel import Session
 
 from billing.audit.service import record
 from billing.auth.models import ApiUser
-from billing.db import unit_of_work
+from billing.db import commit, unit_of_work
 from billing.errors import Conflict
 from billing.gateways.base import Gateway, GatewayError, SetupRequest, SetupResult, SetupStatus
 from billing.mandates import consent, service
@@ -195,6 +196,17 @@ def _bind(session: Session, row: MandateConsent, token: str, display: str | None
     session.add(mandate)
     session.flush()
     return service.record_transition(session, mandate, MandateAction.activate, why, actor, on)
+
+
+def revoke_and_unbind(
+    session: Session, mandate_id: int, reason: str | None, actor: str, on: date, gateway_of: Callable[[str], Gateway]
+) -> tuple[Mandate, bool]:
+    """Revoke the mandate and commit, then ask its gateway to forget the binding (``unbind``). In this
+    order a process that dies between the two leaves a binding nothing is ever planned on; the other way
+    round it left an active mandate whose token the bank refuses, and the next debit failed."""
+    mandate = service.transition(session, mandate_id, MandateAction.revoke, reason, actor, on)
+    commit(session)
+    return mandate, unbind(gateway_of(mandate.gateway), mandate.payment_method)
 
 
 def unbind(gateway: Gateway, payment_method: str) -> bool:

@@ -126,3 +126,32 @@ def test_a_mandate_staff_revoke_is_unbound_at_the_bank(
         assert face.snap_face.bank.total_debited() == 0
     finally:
         gateway.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_process_that_dies_after_the_revoke_before_the_unbinding_debits_nothing(
+    app: Flask, client: FlaskClient, engine: Engine, face: SnapFaceServer, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, mandate = _bind(app, client, engine, face)
+
+    def dies(*_args: object) -> None:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(SnapGateway, "unbind", dies)
+    headers = auth(token(app, Role.finance))
+    died = client.post(f"/api/v1/mandates/{mandate.id}/revoke", json={"reason": "hilang"}, headers=headers)
+    assert died.status_code == 500
+    with Session(engine) as s:
+        assert s.exec(select(Mandate)).one().status is MandateStatus.revoked  # committed before the bank was asked
+
+    settings = app.extensions["billing.settings"]
+    jobs.generate_contributions(jobs.JobContext(settings, engine), DAY)
+    debit_day = DAY + timedelta(days=1)
+    set_day(engine, debit_day)
+    gateway = SnapGateway(settings_for(face.url, keys, forward_clock=True), clock=DayClock(debit_day))
+    try:
+        run_debits(engine, settings, gateway, DayClock(debit_day), debit_day)
+        # The binding is still at the bank, and nothing was sent to it.
+        assert face.snap_face.bank.total_debited() == 0
+    finally:
+        gateway.close()

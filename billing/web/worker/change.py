@@ -14,7 +14,6 @@ from billing.errors import BillingError
 from billing.gateways.registry import app_gateway
 from billing.mandates import binding
 from billing.mandates import service as mandates
-from billing.mandates.lifecycle import MandateAction
 from billing.mandates.models import MandateStatus
 from billing.mandates.schemas import MandateUpdate
 from billing.participants import changes
@@ -104,10 +103,9 @@ def stop_debit() -> Any:
     if mandate is None or mandate.status not in (MandateStatus.pending, MandateStatus.active, MandateStatus.suspended):
         return _page(409, problem_text="no_mandate")
     assert mandate.id is not None
-    mandates.transition(
-        db.session(), mandate.id, MandateAction.revoke, "stopped by the worker", str(g.user.id), today()
+    _, unbound = binding.revoke_and_unbind(
+        db.session(), mandate.id, "stopped by the worker", str(g.user.id), today(), app_gateway
     )
-    unbound = binding.unbind(app_gateway(mandate.gateway), mandate.payment_method)
     record(db.session(), action="worker.mandate_revoked", target=("mandate", mandate.id), after={"unbound": unbound})
     flash("stopped", "ok")
     return redirect(url_for("worker.status"))
