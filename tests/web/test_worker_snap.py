@@ -74,19 +74,24 @@ def _bind(app: Flask, client: FlaskClient, engine: Engine, face: SnapFaceServer)
     return worker, mandate
 
 
-@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
-def test_bind_debit_and_stop_over_snap(
-    app: Flask, client: FlaskClient, engine: Engine, face: SnapFaceServer, keys: Keys
-) -> None:
-    worker, mandate = _bind(app, client, engine, face)
-
+def _debit_day(app: Flask, engine: Engine, face: SnapFaceServer, keys: Keys) -> SnapGateway:
+    """The month generated, then the next day's debit run over SNAP; the gateway, for the caller to close."""
     settings = app.extensions["billing.settings"]
     jobs.generate_contributions(jobs.JobContext(settings, engine), DAY)
     debit_day = DAY + timedelta(days=1)
     set_day(engine, debit_day)
     gateway = SnapGateway(settings_for(face.url, keys, forward_clock=True), clock=DayClock(debit_day))
+    run_debits(engine, settings, gateway, DayClock(debit_day), debit_day)
+    return gateway
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_bind_debit_and_stop_over_snap(
+    app: Flask, client: FlaskClient, engine: Engine, face: SnapFaceServer, keys: Keys
+) -> None:
+    worker, mandate = _bind(app, client, engine, face)
+    gateway = _debit_day(app, engine, face, keys)
     try:
-        run_debits(engine, settings, gateway, DayClock(debit_day), debit_day)
         bank = face.snap_face.bank
         assert bank.debits("sim_ok") == 1 and bank.total_debited() == 8_400
         with engine.connect() as conn:
@@ -144,13 +149,8 @@ def test_a_process_that_dies_after_the_revoke_before_the_unbinding_debits_nothin
     with Session(engine) as s:
         assert s.exec(select(Mandate)).one().status is MandateStatus.revoked  # committed before the bank was asked
 
-    settings = app.extensions["billing.settings"]
-    jobs.generate_contributions(jobs.JobContext(settings, engine), DAY)
-    debit_day = DAY + timedelta(days=1)
-    set_day(engine, debit_day)
-    gateway = SnapGateway(settings_for(face.url, keys, forward_clock=True), clock=DayClock(debit_day))
+    gateway = _debit_day(app, engine, face, keys)
     try:
-        run_debits(engine, settings, gateway, DayClock(debit_day), debit_day)
         # The binding is still at the bank, and nothing was sent to it.
         assert face.snap_face.bank.total_debited() == 0
     finally:
