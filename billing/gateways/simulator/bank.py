@@ -12,8 +12,9 @@ Stripe does.
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 
 from billing.gateways.base import (
     ChargeRequest,
@@ -70,6 +71,14 @@ def _check_replay(record: ChargeRecord, req: ChargeRequest) -> None:
             f"idempotency key {req.idempotency_key!r} was first used for {record.amount} {record.currency} "
             f"on {record.payment_method!r}, now for {req.amount} {req.currency} on {req.payment_method!r}"
         )
+
+
+def _decide(spec: AccountSpec | None, req: ChargeRequest, day: date, cycle_start: date, debited: int) -> ChargeRecord:
+    """The record of a charge that reaches the bank, ``debited`` being this pay cycle's debits so far."""
+    code = verdict(spec, req, day, cycle_start, debited).code
+    return _tuple_new(
+        ChargeRecord, (req.idempotency_key, req.payment_method, req.amount, req.currency, day, cycle_start, code)
+    )
 
 
 def verdict(spec: AccountSpec | None, req: ChargeRequest, day: date, cycle_start: date, debited: int) -> SnapCase:
@@ -138,30 +147,37 @@ class Bank:
             return spec
 
     def charge(self, req: ChargeRequest) -> ChargeResult:
-        # The hot path of the million-charge benchmark: keep helper calls out of it.
-        if self._latency_s:
-            time.sleep(self._latency_s)
-        key = req.idempotency_key
-        method = req.payment_method
-        record = self._record_of(key)
-        if record is not None:
-            _check_replay(record, req)
-            return record.result
-        fault = self._fault(method, key) if self._faults_active or method in _SCRIPTED else None
-        if fault is not None and fault is not _TIMEOUT_AFTER:
-            return _UNRECORDED[fault]
-        spec = self._accounts[method] if method in self._accounts else self.account(method)
+        return self.charge_many((req,))[0]
+
+    def charge_many(self, reqs: Sequence[ChargeRequest]) -> list[ChargeResult]:
+        """Each request in turn, as ``charge`` one after another would, on one day. The hot path of the
+        million-charge benchmark: what the requests share is looked up once, no helper call per charge."""
         day = self.clock()
-        cycle_start = spec.payday.last_on_or_before(day) if spec is not None else day
-
-        def decide(debited: int) -> ChargeRecord:
-            code = verdict(spec, req, day, cycle_start, debited).code
-            return _tuple_new(ChargeRecord, (key, method, req.amount, req.currency, day, cycle_start, code))
-
-        record, new = self.store.settle(key, method, cycle_start, decide)
-        if not new:  # another process or thread recorded this key first
-            _check_replay(record, req)
-        return UNKNOWN if fault is _TIMEOUT_AFTER else record.result
+        record_of, settle, accounts = self._record_of, self.store.settle, self._accounts
+        latency_s, faults_active = self._latency_s, self._faults_active
+        results: list[ChargeResult] = []
+        answer = results.append
+        for req in reqs:
+            if latency_s:
+                time.sleep(latency_s)
+            key = req.idempotency_key
+            method = req.payment_method
+            record = record_of(key)
+            if record is not None:
+                _check_replay(record, req)
+                answer(record.result)
+                continue
+            fault = self._fault(method, key) if faults_active or method in _SCRIPTED else None
+            if fault is not None and fault is not _TIMEOUT_AFTER:
+                answer(_UNRECORDED[fault])
+                continue
+            spec = accounts[method] if method in accounts else self.account(method)
+            cycle_start = spec.payday.last_on_or_before(day) if spec is not None else day
+            record, new = settle(key, method, cycle_start, partial(_decide, spec, req, day, cycle_start))
+            if not new:  # another process or thread recorded this key first
+                _check_replay(record, req)
+            answer(UNKNOWN if fault is _TIMEOUT_AFTER else record.result)
+        return results
 
     def _fault(self, payment_method: str, key: str) -> Fault | None:
         scripted = _SCRIPTED.get(payment_method)

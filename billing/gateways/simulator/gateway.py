@@ -3,7 +3,7 @@
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from billing.gateways.base import (
     ChargeRequest,
@@ -16,7 +16,6 @@ from billing.gateways.base import (
     RefundRequest,
     RefundResult,
     ReversalKind,
-    SequentialChargeMany,
     SetupRequest,
     SetupResult,
     UnknownPaymentMethod,
@@ -30,14 +29,16 @@ from billing.gateways.simulator.store import REF_PREFIX, ChargeRecord
 SIGNATURE_HEADER = "X-Simulator-Signature"
 
 
-class SimulatorGateway(SequentialChargeMany):
+class SimulatorGateway:
     name = "simulator"
-    # The bank's own method, not a wrapper: one Python frame fewer on the benchmark's hot path.
+    # The bank's own methods, not wrappers: one Python frame fewer on the benchmark's hot path.
     charge: Callable[[ChargeRequest], ChargeResult]
+    charge_many: Callable[[Sequence[ChargeRequest]], list[ChargeResult]]
 
     def __init__(self, bank: Bank, webhook_secret: str):
         self.bank = bank
         self.charge = bank.charge
+        self.charge_many = bank.charge_many
         self._secret = webhook_secret.encode()
 
     def create_customer(self, reference: str, name: str) -> str:
