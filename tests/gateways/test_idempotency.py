@@ -119,6 +119,21 @@ def test_charge_many_keeps_the_order(gateway: SimulatorGateway) -> None:
     assert results[1].failure_code is FailureCode.account_closed
 
 
+def test_a_slice_answers_and_debits_as_charges_one_by_one(clock: Clock) -> None:
+    """A slice with each key twice (a replay in the same call), faults and scripted methods: the same
+    answers, records and money at the bank as the same requests charged one at a time."""
+    rates = {"gateway_error_rate": 0.1, "timeout_before_rate": 0.1, "timeout_after_rate": 0.1}
+    methods = ["sim_ok", "sim_timeout_then_ok", "sim_timeout_before_charge", "sim_insufficient_funds"]
+    reqs = [req(methods[i % 4], f"k{i % 40}") for i in range(80)]
+    one_by_one, sliced = (from_settings(clock=clock, seed=9, **rates) for _ in range(2))
+    singly = [one_by_one.charge(r) for r in reqs]
+    # k1 (sim_timeout_then_ok): charged, answered unknown; its replay later in the slice, the success.
+    assert (singly[1].status, singly[41].status) == (U, S)
+    assert sliced.charge_many(reqs) == singly
+    assert sliced.bank.charges() == one_by_one.bank.charges()
+    assert sliced.bank.total_debited() == one_by_one.bank.total_debited() > 0
+
+
 def test_threads_replaying_the_same_keys_debit_once(clock: Clock) -> None:
     gateway = from_settings(clock=clock)
     # 20,000 in savings: exactly one 16,800 debit fits per day, however the threads interleave.
